@@ -1,0 +1,48 @@
+# GoAssist: `make demo` runs the main job, `make test` runs every test.
+SHELL := /bin/bash
+export GOASSIST_CACHE ?= $(HOME)/.cache/goassist
+APT_PACKAGES := pocketsphinx pocketsphinx-en-us flite sox libsox-fmt-all espeak-ng chromium nginx prometheus lua5.1 iproute2 procps
+NODE_STAMP := node_modules/.package-lock.json
+
+.PHONY: all deps system-deps node-deps build lint typecheck test demo runtime clean
+
+all: build
+
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo ">> installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(NODE_STAMP): package.json package-lock.json
+	@echo ">> npm ci"
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
+
+deps: system-deps node-deps
+
+build: node-deps
+	npx tsc -p tsconfig.build.json
+
+typecheck: node-deps
+	npx tsc -p tsconfig.json --noEmit
+
+lint: node-deps
+	npx eslint .
+	npx prettier --check .
+
+test: deps lint typecheck build
+	NODE_OPTIONS=--experimental-vm-modules npx jest --ci
+
+# Starts the runtime on embedded defaults and prints the web client URL.
+runtime: deps build
+	node dist/runtime/main.js
+
+demo: deps build
+	node dist/hack/demo/main.js
+
+clean:
+	rm -rf dist coverage
