@@ -1,0 +1,40 @@
+/**
+ * The seam between the HTTP/WebSocket layer (`server`) and the voice pipeline (`pipeline`).
+ * `server` owns sockets, auth and the session registry; `pipeline` owns audio and turns.
+ * Neither reaches into the other: `server` hands the pipeline a transport, the pipeline reports
+ * state changes through a callback.
+ */
+
+/** Session states of ARCHITECTURE.md: idle -> listening -> thinking -> speaking -> interrupted -> listening. */
+export type SessionState = 'idle' | 'listening' | 'thinking' | 'speaking' | 'interrupted' | 'ended';
+
+/** One send path to the client's socket. */
+export interface SessionTransport {
+  /** Sends a JSON text frame (an event with a `type`). */
+  sendEvent(event: { type: string } & Record<string, unknown>): void;
+  /** Sends a binary frame of agent audio (PCM16LE mono at the declared output rate). */
+  sendAudio(pcm: Int16Array): void;
+  /** Bytes queued in the socket not yet written to the network (backpressure). */
+  bufferedBytes(): number;
+}
+
+export interface ConversationContext {
+  sessionId: string;
+  transport: SessionTransport;
+  /** The pipeline reports state changes; `server`/`session` validate and record them. */
+  onStateChange(state: SessionState): void;
+  /** Recorded per session for GET /sessions/{id} stats. */
+  onTurnCompleted?(stats: { outcome: string; ttfaMs?: number }): void;
+}
+
+/** A live conversation bound to one attached socket. */
+export interface Conversation {
+  handleBinary(data: Buffer): void;
+  handleText(text: string): void;
+  /** The socket went away (the session may be resumed by a later attach). */
+  detach(): void;
+  /** The session ended: abort everything and free resources. */
+  close(): Promise<void>;
+}
+
+export type ConversationFactory = (ctx: ConversationContext) => Conversation;
