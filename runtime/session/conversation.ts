@@ -20,18 +20,22 @@ export interface SessionTransport {
 
 export interface ConversationContext {
   sessionId: string;
-  transport: SessionTransport;
   /** The pipeline reports state changes; `server`/`session` validate and record them. */
   onStateChange(state: SessionState): void;
   /** Recorded per session for GET /sessions/{id} stats. */
   onTurnCompleted?(stats: { outcome: string; ttfaMs?: number }): void;
 }
 
-/** A live conversation bound to one attached socket. */
+/**
+ * The conversation of one session. Created on the session's first attach and kept until the
+ * session ends, so a reconnect with the session token resumes it.
+ */
 export interface Conversation {
+  /** A socket attached (first attach or resume); all output goes to this transport from now on. */
+  attach(transport: SessionTransport): void;
   handleBinary(data: Buffer): void;
   handleText(text: string): void;
-  /** The socket went away (the session may be resumed by a later attach). */
+  /** The socket went away; the conversation stops its turn and waits for a new attach. */
   detach(): void;
   /** The session ended: abort everything and free resources. */
   close(): Promise<void>;
