@@ -1,0 +1,178 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { EngineError, type ComponentName } from './types.js';
+
+/** Why an HTTP exchange failed, kept as the `cause` of its EngineError (status and the server's wait hint). */
+export class HttpStatusError extends Error {
+  override readonly name = 'HttpStatusError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps an HTTP status to an engine error: 408/429/5xx are worth another try, other 4xx are not. */
+export function errorFromStatus(
+  component: ComponentName,
+  status: number,
+  detail: string,
+  retryAfterMs?: number,
+): EngineError {
+  const cause = new HttpStatusError(status, detail, retryAfterMs);
+  const message = `upstream answered HTTP ${status}${detail ? `: ${detail}` : ''}`;
+  if (status === 408) return new EngineError(component, 'timeout', message, true, { cause });
+  if (status === 429 || status === 502 || status === 503 || status === 504)
+    return new EngineError(component, 'unavailable', message, true, { cause });
+  if (status >= 500) return new EngineError(component, 'upstream_error', message, true, { cause });
+  if (status === 401 || status === 403 || status === 404)
+    return new EngineError(component, 'config', `${message} (check URL, model and API key)`, false, {
+      cause,
+    });
+  return new EngineError(component, 'upstream_error', message, false, { cause });
+}
+
+/** Maps a failure of `fetch` or of reading its body (not an abort) to an engine error. */
+export function errorFromFetch(component: ComponentName, err: unknown): EngineError {
+  if (err instanceof EngineError) return err;
+  if (err instanceof SyntaxError)
+    return new EngineError(component, 'bad_response', `malformed response: ${err.message}`, false, {
+      cause: err,
+    });
+  if (err instanceof TypeError || isNetworkError(err))
+    return new EngineError(component, 'unavailable', `cannot reach upstream: ${describe(err)}`, true, {
+      cause: err,
+    });
+  return new EngineError(component, 'internal', describe(err), false, { cause: err });
+}
+
+/** Maps an error of the `openai` SDK to an engine error. */
+export function errorFromOpenAi(component: ComponentName, err: unknown): EngineError {
+  if (err instanceof EngineError) return err;
+  if (err instanceof APIConnectionTimeoutError)
+    return new EngineError(component, 'timeout', 'upstream request timed out', true, { cause: err });
+  if (err instanceof APIConnectionError)
+    return new EngineError(
+      component,
+      'unavailable',
+      `cannot reach upstream: ${describe(err.cause ?? err)}`,
+      true,
+      {
+        cause: err,
+      },
+    );
+  if (err instanceof APIError) {
+    if (err.status !== undefined) {
+      return errorFromStatus(
+        component,
+        err.status,
+        errorDetail(err.error),
+        retryAfterFromHeaders(err.headers),
+      );
+    }
+    // An error event inside a stream that had started: the server gave up on this request.
+    return new EngineError(component, 'upstream_error', `upstream reported an error: ${err.message}`, false, {
+      cause: err,
+    });
+  }
+  return errorFromFetch(component, err);
+}
+
+/** The server's `Retry-After` (seconds or HTTP date) in ms, if it sent one. */
+export function retryAfterFromHeaders(headers: Headers | undefined): number | undefined {
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** The wait hint carried by an engine error built by this module. */
+export function retryAfterOf(err: unknown): number | undefined {
+  const cause = err instanceof Error ? err.cause : undefined;
+  return cause instanceof HttpStatusError ? cause.retryAfterMs : undefined;
+}
+
+/** Throws the mapped engine error unless `res` is 2xx; reads at most a short snippet of an error body. */
+export async function ensureOk(component: ComponentName, res: Response): Promise<Response> {
+  if (res.ok) return res;
+  const text = await res.text().catch(() => '');
+  throw errorFromStatus(
+    component,
+    res.status,
+    errorDetail(safeJson(text) ?? text),
+    retryAfterFromHeaders(res.headers),
+  );
+}
+
+/** One short GET with its own timeout: is the endpoint there? Never throws. */
+export async function probe(
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<string | undefined> {
+  try {
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel().catch(() => undefined);
+    if (res.status >= 500) return `HTTP ${res.status} from ${redactUrl(url)}`;
+    return undefined;
+  } catch (err) {
+    return `cannot reach ${redactUrl(url)}: ${describe(err)}`;
+  }
+}
+
+/** Joins a base URL and a path without doubling or losing slashes. */
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+/** A URL without credentials or query, safe for logs and /health. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const inner = err.cause instanceof Error ? ` (${describe(err.cause)})` : '';
+    return `${typeof code === 'string' ? `${code}: ` : ''}${err.message}${inner}`;
+  }
+  return String(err);
+}
+
+function isNetworkError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A short message from an error body in the shapes servers use (`{error:{message}}`, `{detail}`, text). */
+function errorDetail(body: unknown): string {
+  const raw = extractMessage(body);
+  return raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
+}
+
+function extractMessage(body: unknown): string {
+  if (typeof body === 'string') return body.trim();
+  if (body && typeof body === 'object') {
+    const o = body as Record<string, unknown>;
+    if (o.error !== undefined) return extractMessage(o.error);
+    if (typeof o.message === 'string') return o.message;
+    if (o.detail !== undefined) return typeof o.detail === 'string' ? o.detail : JSON.stringify(o.detail);
+  }
+  return '';
+}

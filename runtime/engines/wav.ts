@@ -1,0 +1,190 @@
+import { EngineError, type ComponentName } from './types.js';
+
+/**
+ * WAV and raw PCM16LE as engines send and receive them over HTTP: a WAV writer for uploads and
+ * incremental decoders that turn bytes into samples as they arrive (a chunk boundary may split a
+ * sample or the header).
+ */
+
+/** A mono PCM16 WAV file of `pcm`. */
+export function encodeWav(pcm: Int16Array, sampleRate: number): Uint8Array {
+  const dataBytes = pcm.length * 2;
+  const out = new Uint8Array(44 + dataBytes);
+  const view = new DataView(out.buffer);
+  writeAscii(out, 0, 'RIFF');
+  view.setUint32(4, 36 + dataBytes, true);
+  writeAscii(out, 8, 'WAVE');
+  writeAscii(out, 12, 'fmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true); // PCM
+  view.setUint16(22, 1, true); // mono
+  view.setUint32(24, sampleRate, true);
+  view.setUint32(28, sampleRate * 2, true);
+  view.setUint16(32, 2, true);
+  view.setUint16(34, 16, true);
+  writeAscii(out, 36, 'data');
+  view.setUint32(40, dataBytes, true);
+  for (let i = 0; i < pcm.length; i++) view.setInt16(44 + i * 2, pcm[i]!, true);
+  return out;
+}
+
+/** Raw little-endian PCM16 mono bytes to samples, keeping a split sample for the next chunk. */
+export class Pcm16Decoder {
+  private carry: number | undefined;
+
+  push(bytes: Uint8Array): Int16Array {
+    let offset = 0;
+    const total = bytes.length + (this.carry === undefined ? 0 : 1);
+    const out = new Int16Array(Math.floor(total / 2));
+    let i = 0;
+    if (this.carry !== undefined && bytes.length > 0) {
+      out[i++] = toInt16(this.carry | (bytes[0]! << 8));
+      offset = 1;
+      this.carry = undefined;
+    }
+    for (; offset + 1 < bytes.length; offset += 2)
+      out[i++] = toInt16(bytes[offset]! | (bytes[offset + 1]! << 8));
+    if (offset < bytes.length) this.carry = bytes[offset];
+    return out;
+  }
+}
+
+export interface WavFormat {
+  sampleRate: number;
+  channels: number;
+  /** 1 = integer PCM, 3 = IEEE float. */
+  encoding: 'pcm16' | 'float32';
+}
+
+/** Upper bound on the bytes before the `data` chunk; more is not a WAV stream we accept. */
+const MAX_HEADER_BYTES = 64 * 1024;
+/** A `data` size of 0 or 0xFFFFFFFF means "until the stream ends" (streaming servers cannot know it). */
+const STREAMING_SIZES = new Set([0, 0xffffffff]);
+
+/**
+ * Incremental WAV decoder: feed it the body as it arrives, get mono PCM16 samples out.
+ * Accepts 16-bit integer and 32-bit float PCM, any channel count (downmixed to mono).
+ */
+export class WavStreamDecoder {
+  private header: Uint8Array = new Uint8Array(0);
+  private fmt: WavFormat | undefined;
+  private remaining = Infinity;
+  private pending: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly component: ComponentName) {}
+
+  get format(): WavFormat | undefined {
+    return this.fmt;
+  }
+
+  push(bytes: Uint8Array): Int16Array {
+    if (!this.fmt) {
+      this.header = concat(this.header, bytes);
+      const body = this.parseHeader();
+      if (body === undefined) return new Int16Array(0);
+      bytes = body;
+    }
+    if (this.remaining !== Infinity) {
+      bytes = bytes.subarray(0, Math.min(bytes.length, this.remaining));
+      this.remaining -= bytes.length;
+    }
+    return this.decode(bytes);
+  }
+
+  /** Checks the stream ended as a WAV should; returns nothing (a trailing partial frame is dropped). */
+  end(): void {
+    if (!this.fmt) throw this.bad('response ended before a complete WAV header');
+  }
+
+  private parseHeader(): Uint8Array | undefined {
+    const h = this.header;
+    if (h.length < 12) return this.checkSize();
+    if (ascii(h, 0) !== 'RIFF' || ascii(h, 8) !== 'WAVE')
+      throw this.bad('response is not a RIFF/WAVE stream');
+    const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
+    let pos = 12;
+    let fmt: WavFormat | undefined;
+    while (pos + 8 <= h.length) {
+      const id = ascii(h, pos);
+      const size = view.getUint32(pos + 4, true);
+      if (id === 'data') {
+        if (!fmt) throw this.bad('WAV data chunk before its fmt chunk');
+        this.fmt = fmt;
+        this.remaining = STREAMING_SIZES.has(size) ? Infinity : size;
+        this.header = new Uint8Array(0);
+        return h.subarray(pos + 8);
+      }
+      if (pos + 8 + size > h.length) return this.checkSize();
+      if (id === 'fmt ') fmt = this.parseFmt(view, pos + 8, size);
+      pos += 8 + size + (size % 2);
+    }
+    return this.checkSize();
+  }
+
+  private parseFmt(view: DataView, at: number, size: number): WavFormat {
+    if (size < 16) throw this.bad('WAV fmt chunk too short');
+    let tag = view.getUint16(at, true);
+    const channels = view.getUint16(at + 2, true);
+    const sampleRate = view.getUint32(at + 4, true);
+    const bits = view.getUint16(at + 14, true);
+    if (tag === 0xfffe && size >= 26) tag = view.getUint16(at + 24, true); // WAVE_FORMAT_EXTENSIBLE sub-format
+    if (channels < 1 || sampleRate < 1000 || sampleRate > 384000)
+      throw this.bad(`WAV format out of range (${channels} ch, ${sampleRate} Hz)`);
+    if (tag === 1 && bits === 16) return { sampleRate, channels, encoding: 'pcm16' };
+    if (tag === 3 && bits === 32) return { sampleRate, channels, encoding: 'float32' };
+    throw this.bad(`unsupported WAV encoding (format ${tag}, ${bits} bit)`);
+  }
+
+  private checkSize(): undefined {
+    if (this.header.length > MAX_HEADER_BYTES) throw this.bad('no WAV data chunk in the first 64 KiB');
+    return undefined;
+  }
+
+  private decode(bytes: Uint8Array): Int16Array {
+    const fmt = this.fmt!;
+    const frameBytes = (fmt.encoding === 'pcm16' ? 2 : 4) * fmt.channels;
+    const all = this.pending.length ? concat(this.pending, bytes) : bytes;
+    const frames = Math.floor(all.length / frameBytes);
+    this.pending = all.slice(frames * frameBytes);
+    const view = new DataView(all.buffer, all.byteOffset, frames * frameBytes);
+    const out = new Int16Array(frames);
+    for (let f = 0; f < frames; f++) {
+      let sum = 0;
+      for (let c = 0; c < fmt.channels; c++) {
+        const at = f * frameBytes + c * (frameBytes / fmt.channels);
+        sum +=
+          fmt.encoding === 'pcm16' ? view.getInt16(at, true) : clampFloat(view.getFloat32(at, true)) * 32767;
+      }
+      out[f] = Math.round(sum / fmt.channels);
+    }
+    return out;
+  }
+
+  private bad(message: string): EngineError {
+    return new EngineError(this.component, 'bad_response', message);
+  }
+}
+
+function clampFloat(x: number): number {
+  if (Number.isNaN(x)) return 0;
+  return x > 1 ? 1 : x < -1 ? -1 : x;
+}
+
+function toInt16(u: number): number {
+  return u >= 0x8000 ? u - 0x10000 : u;
+}
+
+function ascii(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!, bytes[at + 3]!);
+}
+
+function writeAscii(out: Uint8Array, at: number, text: string): void {
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
