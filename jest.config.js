@@ -14,7 +14,13 @@ export default {
   projects: [
     { ...common, displayName: 'contract', testMatch: ['<rootDir>/contract/**/*.test.ts'] },
     { ...common, displayName: 'runtime', testMatch: ['<rootDir>/runtime/**/*.test.ts'] },
-    { ...common, displayName: 'operator', testMatch: ['<rootDir>/operator/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'operator',
+      testMatch: ['<rootDir>/operator/**/*.test.ts'],
+      globalSetup: '<rootDir>/hack/controlplane/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/hack/controlplane/jest-global-teardown.ts',
+    },
     { ...common, displayName: 'hack', testMatch: ['<rootDir>/hack/**/*.test.ts'] },
   ],
 };
