@@ -44,5 +44,11 @@ runtime: deps build
 demo: deps build
 	node dist/hack/demo/main.js
 
+# Builds the local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
+# kwok) from their Go modules into $(GOASSIST_CACHE)/controlplane/<versions>/bin; seconds once cached.
+.PHONY: controlplane-bin
+controlplane-bin:
+	bash hack/controlplane/build.sh
+
 clean:
 	rm -rf dist coverage
