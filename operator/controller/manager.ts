@@ -1,0 +1,198 @@
+import { LABEL_DEPLOYMENT } from '../api/names.js';
+import type { GoAssistDeployment } from '../api/types.js';
+import type { KubeClient } from '../kube/client.js';
+import { isNotFound } from '../kube/errors.js';
+import { EventRecorder } from '../kube/events.js';
+import { Informer } from '../kube/informer.js';
+import type { KindRef } from '../kube/kinds.js';
+import { KINDS, resourcePath } from '../kube/kinds.js';
+import { WorkQueue } from '../kube/queue.js';
+import type { KubeObject } from '../resources/types.js';
+import type { OperatorMetrics } from './metrics.js';
+import type { ChildKind, World } from './reconciler.js';
+import { CHILD_KINDS, Reconciler } from './reconciler.js';
+
+export interface ManagerOptions {
+  client: KubeClient;
+  /** Only this namespace; all namespaces when undefined. */
+  namespace?: string;
+  /** Identity in Events and the Lease (pod name). */
+  identity: string;
+  workers?: number;
+  metrics?: OperatorMetrics;
+  log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ''}/${name ?? ''}`;
+
+/**
+ * Wires informers, the work queue and the reconciler. Informers run (and caches stay warm) whether or
+ * not this replica leads; workers run only while it leads, so only the leader writes.
+ */
+export class Manager {
+  readonly queue = new WorkQueue();
+  readonly crs: Informer<GoAssistDeployment & KubeObject>;
+  readonly children = new Map<ChildKind, Informer<KubeObject>>();
+  readonly reconciler: Reconciler;
+  private gatewayApi = false;
+  private workersAbort: AbortController | undefined;
+  private workerLoops: Promise<void>[] = [];
+
+  constructor(private readonly opts: ManagerOptions) {
+    const informerLog = (msg: string, fields?: Record<string, unknown>) => opts.log?.('warn', msg, fields);
+    this.crs = new Informer(opts.client, {
+      kind: KINDS.GoAssistDeployment,
+      namespace: opts.namespace,
+      log: informerLog,
+    });
+    this.crs.addHandlers({
+      onAdd: (o) => this.enqueue(o.metadata.namespace, o.metadata.name),
+      onUpdate: (o) => this.enqueue(o.metadata.namespace, o.metadata.name),
+      onDelete: (o) => this.enqueue(o.metadata.namespace, o.metadata.name),
+    });
+    const events = new EventRecorder(opts.client, 'goassist.io/operator', opts.identity);
+    this.reconciler = new Reconciler({
+      client: opts.client,
+      world: this.world(),
+      recordEvent: (target, e) => events.record(target, e),
+      log: (msg, fields) => opts.log?.('info', msg, fields),
+    });
+  }
+
+  private childInformer(kind: ChildKind): Informer<KubeObject> {
+    const inf = new Informer<KubeObject>(this.opts.client, {
+      kind: KINDS[kind] as KindRef,
+      namespace: this.opts.namespace,
+      labelSelector: LABEL_DEPLOYMENT,
+      log: (msg, fields) => this.opts.log?.('warn', msg, fields),
+    });
+    const owner = (o: KubeObject) =>
+      this.enqueue(o.metadata.namespace, o.metadata.labels?.[LABEL_DEPLOYMENT]);
+    inf.addHandlers({
+      onAdd: owner,
+      onUpdate: owner,
+      onDelete: (o) => {
+        this.reconciler.forget(o);
+        owner(o);
+      },
+    });
+    return inf;
+  }
+
+  private world(): World {
+    return {
+      cr: (ns, name) => this.crs.get(ns, name),
+      owned: (kind, ns, uid) =>
+        this.children
+          .get(kind)
+          ?.list(
+            (o) =>
+              o.metadata.namespace === ns &&
+              (o.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.controller),
+          ) ?? [],
+      gatewayApiAvailable: () => this.gatewayApi,
+    };
+  }
+
+  enqueue(namespace: string | undefined, name: string | undefined): void {
+    if (!name) return;
+    this.queue.add(keyOf(namespace, name));
+    this.opts.metrics?.queueDepth.set(this.queue.length);
+  }
+
+  /** Discovers optional APIs, starts every informer and waits for their first list. */
+  async startInformers(): Promise<void> {
+    this.gatewayApi = await this.served(KINDS.HTTPRoute);
+    for (const kind of CHILD_KINDS) {
+      if (kind === 'HTTPRoute' && !this.gatewayApi) continue;
+      this.children.set(kind, this.childInformer(kind));
+    }
+    const all = [this.crs, ...this.children.values()];
+    for (const inf of all) inf.start();
+    await Promise.all(all.map((i) => i.waitForSync()));
+    this.opts.log?.('info', 'caches synced', { crs: this.crs.size, gatewayApi: this.gatewayApi });
+  }
+
+  private async served(ref: KindRef): Promise<boolean> {
+    try {
+      const list = await this.opts.client.request<{ resources: Array<{ name: string }> }>(
+        'GET',
+        resourcePath(ref).replace(`/${ref.plural}`, ''),
+      );
+      return list.resources.some((r) => r.name === ref.plural);
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  hasSynced(): boolean {
+    return this.crs.hasSynced() && [...this.children.values()].every((i) => i.hasSynced());
+  }
+
+  /** Leadership gained: start the workers and look at every CR once. */
+  startWorkers(): void {
+    if (this.workersAbort) return;
+    const abort = new AbortController();
+    this.workersAbort = abort;
+    for (const cr of this.crs.list()) this.enqueue(cr.metadata.namespace, cr.metadata.name);
+    const n = this.opts.workers ?? 4;
+    this.workerLoops = Array.from({ length: n }, () => this.work(abort.signal));
+  }
+
+  /** Leadership lost or shutting down: in-flight passes are aborted; queued keys wait for the next leader term. */
+  async stopWorkers(): Promise<void> {
+    const abort = this.workersAbort;
+    if (!abort) return;
+    this.workersAbort = undefined;
+    abort.abort();
+    // Wake idle workers; they see the abort and leave.
+    for (let i = 0; i < this.workerLoops.length; i++) this.queue.add(`\u0000wake`);
+    await Promise.all(this.workerLoops);
+    this.workerLoops = [];
+  }
+
+  private async work(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      if (key === '\u0000wake' || signal.aborted) {
+        this.queue.done(key);
+        if (key !== '\u0000wake') this.queue.add(key);
+        continue;
+      }
+      this.opts.metrics?.queueDepth.set(this.queue.length);
+      const [ns, name] = key.split('/') as [string, string];
+      const stop = this.opts.metrics?.duration.startTimer();
+      try {
+        const result = await this.reconciler.reconcile(ns, name, signal);
+        this.queue.forget(key);
+        if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+        this.opts.metrics?.reconciles.inc({ result: 'success' });
+      } catch (err) {
+        if (signal.aborted) {
+          this.queue.done(key);
+          this.queue.add(key);
+          continue;
+        }
+        const delay = this.queue.addRateLimited(key);
+        this.opts.metrics?.reconciles.inc({ result: 'error' });
+        this.opts.metrics?.errors.inc();
+        this.opts.log?.('error', 'reconcile failed; retrying', {
+          key,
+          error: (err as Error).message,
+          retryInMs: delay,
+        });
+      } finally {
+        stop?.();
+      }
+      this.queue.done(key);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.stopWorkers();
+    this.queue.shutdown();
+    await Promise.all([this.crs.stop(), ...[...this.children.values()].map((i) => i.stop())]);
+  }
+}
