@@ -36,11 +36,12 @@ export function errorFromStatus(
 /** Maps a failure of `fetch` or of reading its body (not an abort) to an engine error. */
 export function errorFromFetch(component: ComponentName, err: unknown): EngineError {
   if (err instanceof EngineError) return err;
-  if (err instanceof SyntaxError)
-    return new EngineError(component, 'bad_response', `malformed response: ${err.message}`, false, {
+  // Errors of fetch and Response.json may come from another realm (e.g. under a test VM): match by name.
+  if (nameOf(err) === 'SyntaxError')
+    return new EngineError(component, 'bad_response', `malformed response: ${describe(err)}`, false, {
       cause: err,
     });
-  if (err instanceof TypeError || isNetworkError(err))
+  if (nameOf(err) === 'TypeError' || isNetworkError(err))
     return new EngineError(component, 'unavailable', `cannot reach upstream: ${describe(err)}`, true, {
       cause: err,
     });
@@ -139,12 +140,18 @@ export function redactUrl(url: string): string {
 }
 
 export function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    const inner = err.cause instanceof Error ? ` (${describe(err.cause)})` : '';
-    return `${typeof code === 'string' ? `${code}: ` : ''}${err.message}${inner}`;
+  if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') {
+    const e = err as Error;
+    const code = (e as { code?: unknown }).code;
+    const inner = e.cause && typeof e.cause === 'object' ? ` (${describe(e.cause)})` : '';
+    return `${typeof code === 'string' ? `${code}: ` : ''}${e.message}${inner}`;
   }
   return String(err);
+}
+
+function nameOf(err: unknown): string | undefined {
+  const name = (err as { name?: unknown } | null | undefined)?.name;
+  return typeof name === 'string' ? name : undefined;
 }
 
 function isNetworkError(err: unknown): boolean {

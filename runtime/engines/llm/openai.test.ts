@@ -207,15 +207,18 @@ describe('OpenAiLlm against a local OpenAI-compatible server', () => {
     ['json', 'a data line that is not JSON'],
     ['shape', 'JSON that is not a chunk'],
     ['html', 'an HTML page with status 200'],
-  ] as const)('rejects a malformed stream (%s: %s) as bad_response without retrying', async (malformed) => {
-    server = await startOpenAiCompatible({ chat: { malformed } });
-    const llm = await engine();
-    expect(await failure(llm.stream(user, { signal: new AbortController().signal }))).toMatchObject({
-      component: 'llm',
-      code: 'bad_response',
-    });
-    expect(server.chatRequests()).toHaveLength(1);
-  });
+  ] as const)(
+    'rejects a malformed stream (%s: %s) as bad_response without retrying',
+    async (malformed, _why) => {
+      server = await startOpenAiCompatible({ chat: { malformed } });
+      const llm = await engine();
+      expect(await failure(llm.stream(user, { signal: new AbortController().signal }))).toMatchObject({
+        component: 'llm',
+        code: 'bad_response',
+      });
+      expect(server.chatRequests()).toHaveLength(1);
+    },
+  );
 
   it('starts with the endpoint down: status down, turns fail with unavailable', async () => {
     server = await startOpenAiCompatible();

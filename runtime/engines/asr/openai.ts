@@ -1,0 +1,185 @@
+import OpenAI, { toFile } from 'openai';
+import { errorFromOpenAi, joinUrl, probe, redactUrl, retryAfterOf } from '../http.js';
+import { abortErrorOf, throwIfAborted, withRetry } from '../retry.js';
+import { encodeWav } from '../wav.js';
+import {
+  EngineError,
+  isAbortError,
+  type AsrEngine,
+  type AsrResult,
+  type AsrStream,
+  type ComponentStatus,
+  type TurnOptions,
+} from '../types.js';
+
+/**
+ * ASR over any OpenAI-compatible `POST {baseUrl}/audio/transcriptions` (OpenAI, faster-whisper
+ * servers, whisper.cpp server, LocalAI ...): multipart `file` (a 16 kHz mono PCM16 WAV), `model`,
+ * `response_format=json`, optional `language`; the answer is `{"text": "..."}`.
+ * Audio is buffered while the user speaks and sent once at `finish()`; no partials.
+ */
+export interface OpenAiAsrOptions {
+  baseUrl: string;
+  apiKey?: string;
+  /** e.g. `whisper-1`, `Systran/faster-whisper-small`. */
+  model: string;
+  /** ISO-639-1 hint, e.g. `en`. */
+  language?: string;
+  /** Per try, from sending the upload to the complete answer. */
+  timeoutMs?: number;
+  maxRetries?: number;
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** Longest utterance kept; audio beyond it is dropped (bounded memory). */
+  maxUtteranceSeconds?: number;
+  probeTimeoutMs?: number;
+}
+
+export const OPENAI_ASR_DEFAULTS = {
+  timeoutMs: 15_000,
+  maxRetries: 2,
+  retryBaseDelayMs: 200,
+  retryMaxDelayMs: 2_000,
+  maxUtteranceSeconds: 60,
+  probeTimeoutMs: 2_000,
+} as const;
+
+const SAMPLE_RATE = 16_000;
+
+export class OpenAiAsr implements AsrEngine {
+  readonly component = 'asr' as const;
+  readonly name = 'openai';
+  readonly sampleRate = SAMPLE_RATE;
+  private client: OpenAI | undefined;
+  private readonly shutdown = new AbortController();
+  private current: ComponentStatus = { state: 'loading', engine: 'openai' };
+
+  constructor(private readonly opts: OpenAiAsrOptions) {}
+
+  async init(): Promise<void> {
+    if (!this.opts.model) throw new EngineError('asr', 'config', 'ASR model name is empty');
+    try {
+      new URL(this.opts.baseUrl);
+    } catch {
+      throw new EngineError('asr', 'config', `ASR base URL is not a URL: ${this.opts.baseUrl}`);
+    }
+    this.client = new OpenAI({
+      baseURL: this.opts.baseUrl,
+      apiKey: this.opts.apiKey || 'unused',
+      maxRetries: 0,
+      // Each try has its own deadline (transcribeOnce); the SDK's is only a backstop.
+      timeout: (this.opts.timeoutMs ?? OPENAI_ASR_DEFAULTS.timeoutMs) * 2,
+      logLevel: 'off',
+    });
+    const problem = await probe(
+      joinUrl(this.opts.baseUrl, 'models'),
+      this.opts.probeTimeoutMs ?? OPENAI_ASR_DEFAULTS.probeTimeoutMs,
+      this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {},
+    );
+    this.current = problem
+      ? { state: 'down', engine: 'openai', detail: problem }
+      : { state: 'up', engine: 'openai', detail: `${this.opts.model} at ${redactUrl(this.opts.baseUrl)}` };
+  }
+
+  status(): ComponentStatus {
+    return { ...this.current };
+  }
+
+  async close(): Promise<void> {
+    this.shutdown.abort();
+  }
+
+  stream(opts: TurnOptions): AsrStream {
+    const client = this.client;
+    if (!client) throw new EngineError('asr', 'internal', 'OpenAiAsr.stream called before init()');
+    const signal = AbortSignal.any([opts.signal, this.shutdown.signal]);
+    const maxSamples =
+      (this.opts.maxUtteranceSeconds ?? OPENAI_ASR_DEFAULTS.maxUtteranceSeconds) * SAMPLE_RATE;
+    const parts: Int16Array[] = [];
+    let samples = 0;
+    let finished = false;
+    return {
+      push: (pcm) => {
+        if (finished || signal.aborted) return;
+        const room = maxSamples - samples;
+        if (room <= 0) return;
+        const kept = pcm.length <= room ? pcm.slice() : pcm.slice(0, room);
+        parts.push(kept);
+        samples += kept.length;
+      },
+      partials: async function* () {
+        // Whole-utterance transcription: no partial hypotheses.
+      },
+      finish: async () => {
+        finished = true;
+        throwIfAborted(signal);
+        if (samples === 0) return { text: '' };
+        const audio = new Int16Array(samples);
+        let at = 0;
+        for (const p of parts.splice(0)) {
+          audio.set(p, at);
+          at += p.length;
+        }
+        return this.transcribe(client, encodeWav(audio, SAMPLE_RATE), signal);
+      },
+    };
+  }
+
+  /** One try with its own deadline; a late answer's request is really closed. */
+  private async transcribeOnce(client: OpenAI, wav: Uint8Array, signal: AbortSignal): Promise<AsrResult> {
+    const timeoutMs = this.opts.timeoutMs ?? OPENAI_ASR_DEFAULTS.timeoutMs;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    try {
+      const file = await toFile(wav, 'utterance.wav', { type: 'audio/wav' });
+      const response: unknown = await client.audio.transcriptions.create(
+        {
+          file,
+          model: this.opts.model,
+          response_format: 'json',
+          ...(this.opts.language ? { language: this.opts.language } : {}),
+        },
+        { signal: AbortSignal.any([signal, deadline.signal]), maxRetries: 0 },
+      );
+      const text = (response as { text?: unknown } | null)?.text;
+      if (typeof text !== 'string')
+        throw new EngineError('asr', 'bad_response', 'transcription has no text field');
+      return { text: text.trim() };
+    } catch (err) {
+      if (signal.aborted) throw abortErrorOf(signal);
+      if (deadline.signal.aborted) {
+        throw new EngineError('asr', 'timeout', `no transcription within ${timeoutMs} ms`, true, {
+          cause: err,
+        });
+      }
+      throw errorFromOpenAi('asr', err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async transcribe(client: OpenAI, wav: Uint8Array, signal: AbortSignal): Promise<AsrResult> {
+    try {
+      const result = await withRetry(() => this.transcribeOnce(client, wav, signal), {
+        retries: this.opts.maxRetries ?? OPENAI_ASR_DEFAULTS.maxRetries,
+        baseDelayMs: this.opts.retryBaseDelayMs ?? OPENAI_ASR_DEFAULTS.retryBaseDelayMs,
+        maxDelayMs: this.opts.retryMaxDelayMs ?? OPENAI_ASR_DEFAULTS.retryMaxDelayMs,
+        signal,
+        isRetryable: (err) => err instanceof EngineError && err.retryable,
+        delayHintMs: retryAfterOf,
+      });
+      this.current = { ...this.current, state: 'up' };
+      return result;
+    } catch (err) {
+      if (signal.aborted) throw abortErrorOf(signal);
+      if (
+        !isAbortError(err) &&
+        err instanceof EngineError &&
+        (err.code === 'unavailable' || err.code === 'timeout')
+      ) {
+        this.current = { state: 'down', engine: 'openai', detail: err.message };
+      }
+      throw err;
+    }
+  }
+}
