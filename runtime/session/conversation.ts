@@ -18,8 +18,15 @@ export interface SessionTransport {
   bufferedBytes(): number;
 }
 
+/** Options the client chose at POST /sessions (defaults from the config). */
+export interface SessionOptions {
+  /** Sample rate of the client's microphone frames (INPUT_SAMPLE_RATE unless the client chose one). */
+  inputSampleRate: number;
+}
+
 export interface ConversationContext {
   sessionId: string;
+  options?: SessionOptions;
   /** The pipeline reports state changes; `server`/`session` validate and record them. */
   onStateChange(state: SessionState): void;
   /** Recorded per session for GET /sessions/{id} stats. */
