@@ -305,6 +305,14 @@ export const rolloutSchema = z
     trafficRouter: 'nginx',
   });
 
+const tolerationSchema = z.object({
+  key: z.string().max(316).optional(),
+  operator: z.enum(['Exists', 'Equal']).optional(),
+  value: z.string().max(63).optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: z.number().int().optional(),
+});
+
 export const specSchema = z
   .object({
     image: z
@@ -323,6 +331,11 @@ export const specSchema = z
     autoscaling: autoscalingSchema.optional(),
     runtime: runtimeSchema,
     resources: resourcesSchema.optional(),
+    nodeSelector: z
+      .record(z.string().min(1).max(316), z.string().max(63))
+      .optional()
+      .describe('Node labels the runtime pods must match.'),
+    tolerations: z.array(tolerationSchema).max(32).optional().describe('Taints the runtime pods tolerate.'),
     ingress: ingressSchema.optional(),
     rollout: rolloutSchema,
     paused: z.boolean().default(false).describe('Stop acting on spec changes (no new revision is started).'),

@@ -123,6 +123,8 @@ export function buildDeployment(cr: ValidGoAssistDeployment, revision: string): 
     containers: [runtimeContainer(spec)],
     volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }],
   };
+  if (spec.nodeSelector) podSpec.nodeSelector = { ...spec.nodeSelector };
+  if (spec.tolerations) podSpec.tolerations = spec.tolerations.map((t) => ({ ...t }));
   const deployment: V1Deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -24,6 +24,8 @@ export function podAffectingSpec(spec: GoAssistDeploymentSpec): unknown {
     imagePullPolicy: spec.imagePullPolicy,
     runtime: spec.runtime,
     resources: spec.resources,
+    nodeSelector: spec.nodeSelector,
+    tolerations: spec.tolerations,
   };
 }
 
