@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
-import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -26,6 +25,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { probeRoutes } from './routes/probes.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { MAX_FRAME_BYTES, selectProtocol, streamRoutes } from './routes/stream.js';
+import { webClientRoutes } from './routes/web-client.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -104,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(csrfRoutes, { ...deps, csrf });
   await app.register(sessionRoutes, { ...deps, signer, csrf, apiKeys });
   await app.register(streamRoutes, { ...deps, signer });
-  if (existsSync(WEB_CLIENT_DIR)) await app.register(fastifyStatic, { root: WEB_CLIENT_DIR, prefix: '/' });
+  if (existsSync(WEB_CLIENT_DIR)) await app.register(webClientRoutes, { root: WEB_CLIENT_DIR });
 
   return app;
 }
