@@ -146,20 +146,19 @@ export class Manager {
     if (!abort) return;
     this.workersAbort = undefined;
     abort.abort();
-    // Wake idle workers; they see the abort and leave.
-    for (let i = 0; i < this.workerLoops.length; i++) this.queue.add(`\u0000wake`);
     await Promise.all(this.workerLoops);
     this.workerLoops = [];
   }
 
   private async work(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const key = await this.queue.get();
+      const key = await this.queue.get(signal);
       if (key === undefined) return;
-      if (key === '\u0000wake' || signal.aborted) {
+      if (signal.aborted) {
+        // Not ours to process any more: hand it back for the next leader term.
         this.queue.done(key);
-        if (key !== '\u0000wake') this.queue.add(key);
-        continue;
+        this.queue.add(key);
+        return;
       }
       this.opts.metrics?.queueDepth.set(this.queue.length);
       const [ns, name] = key.split('/') as [string, string];

@@ -239,6 +239,12 @@ export class Reconciler {
       signal,
     );
     stats.statusWritten = true;
+    this.deps.log?.('status written', {
+      namespace: cr.metadata.namespace,
+      name: cr.metadata.name,
+      phase: status.phase,
+      observedGeneration: status.observedGeneration,
+    });
     await this.announce(cr, prev, status, transitions);
   }
 

@@ -51,3 +51,15 @@ describe('WorkQueue', () => {
     q.shutdown();
   });
 });
+
+describe('WorkQueue.get with a signal', () => {
+  it('returns undefined for every waiter when the signal aborts, and keeps later keys', async () => {
+    const q = new WorkQueue();
+    const abort = new AbortController();
+    const waiters = [q.get(abort.signal), q.get(abort.signal), q.get(abort.signal)];
+    abort.abort();
+    expect(await Promise.all(waiters)).toEqual([undefined, undefined, undefined]);
+    q.add('k');
+    expect(await q.get()).toBe('k');
+  });
+});

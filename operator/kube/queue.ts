@@ -77,16 +77,27 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
-  /** Next key to process, or undefined once the queue is shut down. */
-  get(): Promise<string | undefined> {
+  /** Next key to process, or undefined once the queue is shut down or `signal` aborts the wait. */
+  get(signal?: AbortSignal): Promise<string | undefined> {
     const key = this.queue.shift();
     if (key !== undefined) {
       this.queued.delete(key);
       this.processing.add(key);
       return Promise.resolve(key);
     }
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.closed || signal?.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const waiter = (k: string | undefined) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(k);
+      };
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(undefined);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
   }
 
   done(key: string): void {
