@@ -1,6 +1,6 @@
 // Jest runs TypeScript as ESM through ts-jest (transpile only: `tsc --noEmit` type-checks separately).
 const tsTransform = {
-  '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }],
+  '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
 };
 const common = {
   testEnvironment: 'node',
@@ -17,10 +17,15 @@ export default {
     {
       ...common,
       displayName: 'operator',
-      testMatch: ['<rootDir>/operator/**/*.test.ts'],
+      testMatch: ['<rootDir>/operator/**/*.test.ts', '<rootDir>/hack/install/**/*.test.ts'],
       globalSetup: '<rootDir>/hack/controlplane/jest-global-setup.ts',
       globalTeardown: '<rootDir>/hack/controlplane/jest-global-teardown.ts',
     },
-    { ...common, displayName: 'hack', testMatch: ['<rootDir>/hack/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'hack',
+      testMatch: ['<rootDir>/hack/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/hack/install/'],
+    },
   ],
 };
