@@ -5,6 +5,7 @@ import { buildCrd } from './crd.js';
 export const CRD_PATHS = [
   'crds/goassist.io_goassistdeployments.yaml',
   'config/crd/bases/goassist.io_goassistdeployments.yaml',
+  'charts/goassist-operator/crds/goassist.io_goassistdeployments.yaml',
 ];
 
 export function renderCrdYaml(): string {
