@@ -1,5 +1,6 @@
 import { RUNTIME_ENV } from '../../contract/runtime-env.js';
 import { ConfigError } from '../errors.js';
+import { readFileSync } from 'node:fs';
 import { ENV_VAR_NAMES, describeConfig, loadConfig } from './index.js';
 
 const SECRET = 'x'.repeat(40);
@@ -138,6 +139,27 @@ describe('runtime config', () => {
     expect(() => loadConfig({ ENABLE_AVATAR: 'true', AUDIO2FACE_GRPC_URL: '127.0.0.1:52000' })).not.toThrow();
   });
 
+  it('lets OpenAI-compatible ASR and TTS fall back to the LLM endpoint and key', () => {
+    const c = loadConfig({
+      ASR_ENGINE: 'openai',
+      TTS_ENGINE: 'openai',
+      LLM_BASE_URL: 'http://127.0.0.1:9/v1',
+      LLM_API_KEY: 'llm-key',
+    });
+    expect(c).toMatchObject({
+      ASR_BASE_URL: 'http://127.0.0.1:9/v1',
+      ASR_API_KEY: 'llm-key',
+      TTS_BASE_URL: 'http://127.0.0.1:9/v1',
+      TTS_API_KEY: 'llm-key',
+    });
+    const own = loadConfig({
+      ASR_ENGINE: 'openai',
+      ASR_BASE_URL: 'http://127.0.0.1:8/v1',
+      LLM_API_KEY: 'llm-key',
+    });
+    expect(own).toMatchObject({ ASR_BASE_URL: 'http://127.0.0.1:8/v1', ASR_API_KEY: undefined });
+  });
+
   it('reads API_KEYS_FILE, one key per line, comments skipped', () => {
     const c = loadConfig(
       { API_KEYS: KEY, API_KEYS_FILE: '/keys' },
@@ -167,5 +189,16 @@ describe('runtime config', () => {
     expect(text).not.toContain(KEY);
     expect(text).not.toContain('sk-secret-value');
     expect(text).not.toContain(SECRET);
+  });
+
+  it('is documented variable by variable in .env.example and docs/configuration.md', () => {
+    const example = readFileSync('.env.example', 'utf8');
+    const reference = readFileSync('docs/configuration.md', 'utf8');
+    const exampleVars = [...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect(exampleVars.sort()).toEqual([...ENV_VAR_NAMES].sort());
+    for (const name of ENV_VAR_NAMES) expect(reference).toContain(`| \`${name}\` |`);
+    // The example file itself is a valid configuration.
+    const env = Object.fromEntries([...example.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(() => loadConfig(env)).not.toThrow();
   });
 });

@@ -55,12 +55,30 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: LoadOptions = {}): Runt
   const ephemeral = env2.SESSION_SECRET === undefined;
   return {
     ...env2,
+    ...openAiFallbacks(env2),
     API_KEYS: [...new Set(apiKeys)],
     CSRF_ENABLED: env2.CSRF_ENABLED ?? env2.ENVIRONMENT === 'production',
     VAD_MODEL_PATH: env2.VAD_MODEL_PATH ?? defaultVadModelPath(),
     SESSION_SECRET: env2.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     SESSION_SECRET_EPHEMERAL: ephemeral,
   };
+}
+
+/**
+ * OpenAI-compatible ASR/TTS without their own endpoint use the LLM's endpoint and key, resolved
+ * here so engines get complete values.
+ */
+function openAiFallbacks(env: ParsedEnv): Partial<ParsedEnv> {
+  const out: Partial<ParsedEnv> = {};
+  if (env.ASR_ENGINE === 'openai' && env.ASR_BASE_URL === undefined) {
+    out.ASR_BASE_URL = env.LLM_BASE_URL;
+    out.ASR_API_KEY = env.ASR_API_KEY ?? env.LLM_API_KEY;
+  }
+  if (env.TTS_ENGINE === 'openai' && env.TTS_BASE_URL === undefined) {
+    out.TTS_BASE_URL = env.LLM_BASE_URL;
+    out.TTS_API_KEY = env.TTS_API_KEY ?? env.LLM_API_KEY;
+  }
+  return out;
 }
 
 function readApiKeysFile(path: string, read = (p: string) => readFileSync(p, 'utf8')): string[] {
