@@ -3,6 +3,7 @@ import type { KubeClient } from '../kube/client.js';
 import { KINDS, resourcePath } from '../kube/kinds.js';
 import {
   adminClient,
+  condition,
   createCr,
   createNamespace,
   getCr,
