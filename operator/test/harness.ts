@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
+import { stringify } from 'yaml';
 import { API_VERSION, KIND } from '../api/names.js';
 import type { GoAssistDeployment } from '../api/types.js';
 import { parseOperatorConfig } from '../config.js';
@@ -189,12 +193,14 @@ export async function startTestOperator(opts: {
   identity?: string;
   leaderElection?: boolean;
   leaseNamespace?: string;
+  leaseName?: string;
 }): Promise<TestOperator> {
   const config = parseOperatorConfig({
     WATCH_NAMESPACE: opts.namespace,
     POD_NAME: opts.identity ?? 'test-operator',
     POD_NAMESPACE: opts.leaseNamespace ?? opts.namespace,
     LEADER_ELECTION: String(opts.leaderElection ?? false),
+    LEADER_ELECTION_ID: opts.leaseName ?? 'goassist-operator',
     HTTP_PORT: '0',
     HTTP_HOST: '127.0.0.1',
     WORKERS: '2',
@@ -212,4 +218,44 @@ export async function startTestOperator(opts: {
 
 export function adminClient(kubeconfig: string): KubeClient {
   return Client.fromFile(kubeconfig);
+}
+
+/**
+ * A kubeconfig that authenticates as a ServiceAccount with a TokenRequest token, next to the admin one
+ * (same server and CA). Tests run the operator with it to prove config/rbac is enough.
+ */
+export async function serviceAccountKubeconfig(
+  adminKubeconfig: string,
+  namespace: string,
+  name: string,
+): Promise<string> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(adminKubeconfig);
+  const cluster = kc.getCurrentCluster()!;
+  const admin = adminClient(adminKubeconfig);
+  const tr = await admin.request<{ status: { token: string } }>(
+    'POST',
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    {
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 3600 },
+      },
+    },
+  );
+  admin.close();
+  const ca = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'test', cluster: { server: cluster.server, 'certificate-authority-data': ca } }],
+    users: [{ name: `${namespace}-${name}`, user: { token: tr.status.token } }],
+    contexts: [{ name: 'sa', context: { cluster: 'test', user: `${namespace}-${name}`, namespace } }],
+    'current-context': 'sa',
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'goassist-sa-'));
+  const path = join(dir, 'kubeconfig');
+  writeFileSync(path, stringify(config), { mode: 0o600 });
+  return path;
 }
