@@ -67,8 +67,8 @@ describe('API server restart', () => {
     const cr = await waitFor('new revision after restart', async () => {
       const c = await getCr(client, ns, 'voice');
       return c.status?.observedGeneration === c.metadata.generation &&
-        c.status.stableRevision !== first &&
-        c.status.conditions?.find((x) => x.type === 'Ready')?.status === 'True'
+        c.status?.stableRevision !== first &&
+        c.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True'
         ? c
         : undefined;
     });

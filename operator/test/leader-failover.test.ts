@@ -88,7 +88,7 @@ describe('leader election with two replicas', () => {
       const c = await getCr(client, ns, 'voice');
       return (
         c.status?.observedGeneration === c.metadata.generation &&
-        c.status.conditions?.find((x) => x.type === 'Ready')?.status === 'True'
+        c.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True'
       );
     });
     process.stdout.write(`leader failover: lease taken over ${takeoverMs} ms after SIGKILL\n`);

@@ -155,10 +155,3 @@ describe('GoAssistDeployment lifecycle against a real API server', () => {
     );
   });
 });
-
-function condition(
-  cr: { status?: { conditions?: Array<{ type: string; status: string; reason: string }> } },
-  type: string,
-) {
-  return cr.status?.conditions?.find((c) => c.type === type);
-}
