@@ -131,6 +131,41 @@ describe('rate limits', () => {
   });
 });
 
+describe('behind a proxy (TRUST_PROXY)', () => {
+  it('rate-limits per forwarded client and builds wss:// stream URLs', async () => {
+    rt = await startTestRuntime({ TRUST_PROXY: '127.0.0.1', RATE_LIMIT_SESSIONS_PER_MINUTE: '2' });
+    const post = (ip: string) =>
+      rt.inject({
+        method: 'POST',
+        url: '/sessions',
+        headers: {
+          'x-forwarded-for': ip,
+          'x-forwarded-proto': 'https',
+          'x-forwarded-host': 'voice.example.com',
+        },
+      });
+    const a = [await post('203.0.113.1'), await post('203.0.113.1'), await post('203.0.113.1')];
+    expect(a.map((r) => r.statusCode)).toEqual([201, 201, 429]);
+    expect((await post('203.0.113.2')).statusCode).toBe(201);
+    expect(a[0]!.json().stream_url).toBe(
+      `wss://voice.example.com/sessions/${a[0]!.json().session_id}/stream`,
+    );
+  });
+
+  it('ignores forwarded headers from an untrusted peer', async () => {
+    rt = await startTestRuntime({ RATE_LIMIT_SESSIONS_PER_MINUTE: '1' });
+    const post = (ip: string) =>
+      rt.inject({
+        method: 'POST',
+        url: '/sessions',
+        headers: { 'x-forwarded-for': ip, 'x-forwarded-proto': 'https' },
+      });
+    const first = await post('203.0.113.1');
+    expect(first.json().stream_url).toMatch(/^ws:\/\/127\.0\.0\.1:/);
+    expect((await post('203.0.113.2')).statusCode).toBe(429); // same real peer, whatever it claims
+  });
+});
+
 describe('development defaults', () => {
   it('has no HSTS and no CSRF requirement', async () => {
     rt = await startTestRuntime({ ENVIRONMENT: 'development' });
