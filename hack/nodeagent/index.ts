@@ -8,6 +8,7 @@ import {
   PatchStrategy,
   Watch,
   setHeaderOptions,
+  V1MicroTime,
   type V1Node,
   type V1NodeCondition,
   type V1Pod,
@@ -121,7 +122,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     const spec = {
       holderIdentity: nodeName,
       leaseDurationSeconds: LEASE_DURATION_SECONDS,
-      renewTime: new Date(),
+      renewTime: new V1MicroTime(),
     };
     try {
       await coordination.patchNamespacedLease(
