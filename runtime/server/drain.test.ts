@@ -63,4 +63,16 @@ describe('drain', () => {
     expect((await live.closed).code).toBe(1000);
     expect(rt.runtime.app.server.listening).toBe(false);
   });
+
+  it('a second signal (hurryDrain) closes live sessions at once', async () => {
+    rt = await startTestRuntime({ DRAIN_TIMEOUT_SECONDS: '600' });
+    const created = (await rt.inject({ method: 'POST', url: '/sessions' })).json();
+    const live = await attach(`${created.stream_url}?token=${created.token}`);
+    const drained = rt.runtime.drain();
+    await new Promise((r) => setTimeout(r, 100));
+    rt.runtime.hurryDrain();
+    expect((await live.closed).code).toBe(1012);
+    await drained;
+    expect(rt.runtime.app.server.listening).toBe(false);
+  });
 });
