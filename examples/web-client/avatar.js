@@ -106,7 +106,8 @@ export class AvatarFace {
   }
 
   tick(now = performance.now()) {
-    const dt = this.lastTick === undefined ? 16 : Math.min(100, now - this.lastTick);
+    // Clamped: a clock that jumps (tab in the background, a new time base) must not overshoot.
+    const dt = this.lastTick === undefined ? 16 : Math.min(100, Math.max(0, now - this.lastTick));
     this.lastTick = now;
     const frame = this.frameAt(this.playbackSeconds());
     const names = new Set([...this.weights.keys(), ...(frame ? frame.w.keys() : [])]);
@@ -114,7 +115,8 @@ export class AvatarFace {
       const target = frame?.w.get(name) ?? 0;
       const current = this.weights.get(name) ?? 0;
       const tau = frame ? ATTACK_MS : RELEASE_MS;
-      this.weights.set(name, current + (target - current) * (1 - Math.exp(-dt / tau)));
+      const next = current + (target - current) * (1 - Math.exp(-dt / tau));
+      this.weights.set(name, Math.min(1, Math.max(0, next)));
     }
     this.draw();
   }
