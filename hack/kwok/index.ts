@@ -31,6 +31,36 @@ function isReady(node: V1Node): boolean {
 }
 
 /**
+ * KWOK v0.8 creates its pod IP pool on first use without a lock, so a burst of first pods can get
+ * duplicate IPs from racing pools. One pod taken through the pool first makes the pool exist.
+ */
+async function warmUpIpPool(core: CoreV1Api, nodeName: string, kwok: ManagedProcess): Promise<void> {
+  const name = `kwok-warmup-${Math.random().toString(36).slice(2, 8)}`;
+  await core.createNamespacedPod({
+    namespace: 'default',
+    body: {
+      metadata: { name },
+      spec: { nodeName, containers: [{ name: 'warmup', image: 'kwok.invalid/warmup' }] },
+    },
+  });
+  const deadline = Date.now() + NODES_READY_TIMEOUT_MS;
+  for (;;) {
+    const exited = kwok.exitError();
+    if (exited) throw exited;
+    const pod = await core.readNamespacedPod({ namespace: 'default', name });
+    if (pod.status?.podIP) break;
+    if (Date.now() > deadline) {
+      throw new ControlPlaneError(
+        'NOT_READY',
+        `kwok gave warm-up pod ${name} no IP; last output:\n${kwok.recentOutput()}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await core.deleteNamespacedPod({ namespace: 'default', name, gracePeriodSeconds: 0 });
+}
+
+/**
  * Starts KWOK for `nodeCount` fake nodes: pods bound to them turn Running and Ready with IPs from
  * HARNESS_NETWORK.kwokPodCidr, inside the harness range, without running anything.
  */
@@ -97,6 +127,7 @@ export async function startKwok(opts: KwokOptions): Promise<Kwok> {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
+    await warmUpIpPool(core, nodeNames[0]!, kwok);
   } catch (err) {
     await stop();
     throw err;
