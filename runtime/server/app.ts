@@ -20,6 +20,7 @@ import { CsrfTokens } from './csrf.js';
 import type { TrustProxy } from '../config/index.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, installErrorHandlers } from './error-handler.js';
+import { openApiDocument } from './openapi.js';
 import { requestIdFor } from './request-id.js';
 import { csrfRoutes } from './routes/csrf.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -106,6 +107,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(csrfRoutes, { ...deps, csrf });
   await app.register(sessionRoutes, { ...deps, signer, csrf, apiKeys });
   await app.register(streamRoutes, { ...deps, signer });
+  const openApi = openApiDocument();
+  app.get('/openapi.json', async () => openApi);
   if (existsSync(WEB_CLIENT_DIR)) await app.register(webClientRoutes, { root: WEB_CLIENT_DIR });
 
   return app;

@@ -12,14 +12,7 @@ import type { AppDeps } from '../deps.js';
 export const SAMPLE_RATES = [8000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
 
 export const createSessionBody = z.strictObject({
-  input_sample_rate: z
-    .number()
-    .int()
-    .refine(
-      (n) => (SAMPLE_RATES as readonly number[]).includes(n),
-      `must be one of ${SAMPLE_RATES.join(', ')}`,
-    )
-    .optional(),
+  input_sample_rate: z.literal(SAMPLE_RATES).optional(),
 });
 
 export interface SessionRouteDeps extends AppDeps {
