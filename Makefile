@@ -41,8 +41,9 @@ test: deps lint typecheck build
 runtime: deps build
 	node dist/runtime/main.js
 
+# The main job: the runtime on embedded defaults with an Audio2Face stand-in; prints the web client URL.
 demo: deps build
-	node dist/hack/demo/main.js
+	npx tsx hack/demo/main.ts
 
 # Builds the local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
 # kwok) from their Go modules into $(GOASSIST_CACHE)/controlplane/<versions>/bin; seconds once cached.
