@@ -82,8 +82,10 @@ export async function startCollector(): Promise<Collector> {
 
   const spans = async (): Promise<CollectedSpan[]> => {
     const text = await readFile(output, 'utf8').catch(() => '');
+    // The exporter writes through a buffer: only lines it has finished (newline-terminated) count.
     return text
       .split('\n')
+      .slice(0, -1)
       .filter((line) => line.trim())
       .flatMap((line) => flatten(JSON.parse(line) as OtlpTraces));
   };

@@ -12,7 +12,6 @@ import { startCollector, type CollectedSpan, type Collector } from '../../hack/o
 import { startAudio2FaceStandIn } from '../../hack/servers/audio2face.js';
 import { Audio2FaceEngine } from '../engines/avatar/audio2face.js';
 import { createAvatarSinkFactory } from '../engines/avatar/avatar-sink.js';
-import { traceOutgoingHttp } from './http-client-tracing.js';
 import { traceHttpServer } from './http-server-tracing.js';
 import { startTracing, type Tracing } from './tracing.js';
 import { ATTR, SPAN, createOtelTurnTracer } from './turn-tracer.js';
@@ -21,7 +20,6 @@ const BUILD_TIMEOUT_MS = 20 * 60_000;
 
 let collector: Collector;
 let tracing: Tracing;
-let stopHttp: () => void;
 let upstream: Server;
 let upstreamUrl: string;
 const upstreamHeaders: IncomingHttpHeaders[] = [];
@@ -35,7 +33,6 @@ beforeAll(async () => {
     scheduledDelayMillis: 50,
     registry: new Registry(),
   });
-  stopHttp = traceOutgoingHttp(tracing.tracer);
   upstream = createServer((req, res) => {
     upstreamHeaders.push(req.headers);
     res.writeHead(200, { 'content-type': 'text/plain' });
@@ -46,7 +43,6 @@ beforeAll(async () => {
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
-  stopHttp?.();
   await tracing?.shutdown();
   await new Promise((r) => upstream?.close(r));
   await collector?.stop();

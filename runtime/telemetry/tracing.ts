@@ -30,6 +30,7 @@ import {
 import type { Context } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/sdk-trace-base';
 import { Counter, type Registry } from 'prom-client';
+import { traceOutgoingHttp } from './http-client-tracing.js';
 
 export const TRACER_NAME = 'goassist';
 export const OTLP_PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
@@ -56,6 +57,8 @@ export interface TracingOptions {
   exporterTimeoutMillis?: number;
   /** The runtime's Prometheus registry, for the dropped-spans counter. */
   registry?: Registry;
+  /** Trace outgoing fetch calls made inside a span and send them `traceparent` (default true). */
+  traceFetch?: boolean;
 }
 
 export interface Tracing {
@@ -100,16 +103,24 @@ export function startTracing(opts: TracingOptions): Tracing {
   const provider = new NodeTracerProvider({ resource: buildResource(opts), spanProcessors: [processor] });
   // Sets the global tracer provider, the AsyncLocalStorage context manager and W3C propagation.
   provider.register();
+  // This provider's own tracer, not the global proxy: it can never point at another provider.
+  const tracer = provider.getTracer(TRACER_NAME, opts.serviceVersion);
+  const stopFetchTracing = opts.traceFetch === false ? () => undefined : traceOutgoingHttp(tracer);
   return {
     enabled: true,
-    tracer: trace.getTracer(TRACER_NAME, opts.serviceVersion),
+    tracer,
     droppedSpans: () => dropped,
     forceFlush: () => provider.forceFlush(),
     shutdown: async () => {
-      await provider.shutdown();
-      trace.disable();
-      context.disable();
-      propagation.disable();
+      stopFetchTracing();
+      try {
+        // Flushes what is queued; rejects when the receiver is down (those spans are counted).
+        await provider.shutdown();
+      } finally {
+        trace.disable();
+        context.disable();
+        propagation.disable();
+      }
     },
   };
 }
