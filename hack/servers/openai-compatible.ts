@@ -58,6 +58,8 @@ export interface SpeechStep {
   stall?: boolean;
   /** Cut the connection after this many audio chunks. */
   dropAfterChunks?: number;
+  /** Answer 200 with an empty body. */
+  empty?: boolean;
 }
 
 export interface OpenAiServerOptions extends ListenOptions {
@@ -332,6 +334,7 @@ async function speech(res: ServerResponse, body: unknown, step: SpeechStep): Pro
     'transfer-encoding': 'chunked',
   });
   if (step.stall) return void res.flushHeaders();
+  if (step.empty) return void res.end();
   const bytes = format === 'wav' ? Buffer.concat([wavHeader(OPENAI_PCM_RATE, pcm.length), pcm]) : pcm;
   const limit = step.dropAfterChunks;
   if (limit !== undefined) {

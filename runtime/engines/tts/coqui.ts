@@ -1,0 +1,225 @@
+import { errorFromFetch, ensureOk, joinUrl, probe, redactUrl } from '../http.js';
+import { abortErrorOf, withRetry } from '../retry.js';
+import {
+  EngineError,
+  type AudioChunk,
+  type ComponentStatus,
+  type TtsEngine,
+  type TurnOptions,
+} from '../types.js';
+import { HTTP_TTS_DEFAULTS, streamAudio, trackStatus } from './http-audio.js';
+
+/**
+ * TTS over a Coqui server, in one of its two HTTP APIs (option `api`):
+ *
+ * - `tts` — the Coqui TTS demo server (`tts-server`, coqui-ai/TTS `TTS/server/server.py`):
+ *   `GET {baseUrl}/api/tts?text=…&speaker_id=…&style_wav=…&language_id=…` answers one complete
+ *   `audio/wav` file (16-bit PCM at the model's rate, e.g. 22050 Hz), read as it arrives.
+ * - `xtts-stream` — coqui-ai/xtts-streaming-server (`server/main.py`): `GET {baseUrl}/studio_speakers`
+ *   gives `{name: {speaker_embedding: number[], gpt_cond_latent: number[][]}}`; `POST {baseUrl}/tts_stream`
+ *   with JSON `{text, language, speaker_embedding, gpt_cond_latent, add_wav_header: true,
+ *   stream_chunk_size: "20"}` streams a WAV header whose data size is 0, then raw PCM16 at 24 kHz
+ *   chunk by chunk as XTTS generates it.
+ */
+export type CoquiApi = 'tts' | 'xtts-stream';
+
+export interface CoquiTtsOptions {
+  baseUrl: string;
+  api: CoquiApi;
+  /** `tts`: a `speaker_id` of a multi-speaker model; `xtts-stream`: a studio speaker name (default: the first). */
+  speakerId?: string;
+  /** `tts`: `language_id` of a multilingual model; `xtts-stream`: `language` (default `en`). */
+  language?: string;
+  /** `tts` only: `style_wav` (a server-side WAV path or GST JSON). */
+  styleWav?: string;
+  /** `xtts-stream` only: tokens per streamed chunk (server default "20"). */
+  streamChunkSize?: number;
+  firstChunkTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  maxRetries?: number;
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  probeTimeoutMs?: number;
+}
+
+interface StudioSpeaker {
+  speaker_embedding: number[];
+  gpt_cond_latent: number[][];
+}
+
+export class CoquiTts implements TtsEngine {
+  readonly component = 'tts' as const;
+  readonly name = 'coqui';
+  private readonly shutdown = new AbortController();
+  private current: ComponentStatus = { state: 'loading', engine: 'coqui' };
+  private speaker: Promise<StudioSpeaker> | undefined;
+
+  constructor(private readonly opts: CoquiTtsOptions) {}
+
+  async init(): Promise<void> {
+    try {
+      new URL(this.opts.baseUrl);
+    } catch {
+      throw new EngineError('tts', 'config', `TTS base URL is not a URL: ${this.opts.baseUrl}`);
+    }
+    if (this.opts.api !== 'tts' && this.opts.api !== 'xtts-stream') {
+      throw new EngineError(
+        'tts',
+        'config',
+        `unknown Coqui API ${String(this.opts.api)} (tts or xtts-stream)`,
+      );
+    }
+    const timeoutMs = this.opts.probeTimeoutMs ?? HTTP_TTS_DEFAULTS.probeTimeoutMs;
+    let problem: string | undefined;
+    if (this.opts.api === 'xtts-stream') {
+      try {
+        await this.studioSpeaker(AbortSignal.timeout(timeoutMs));
+      } catch (err) {
+        if (err instanceof EngineError && err.code === 'config') throw err;
+        this.speaker = undefined; // fetched again on the first clause
+        problem = err instanceof Error ? err.message : String(err);
+      }
+    } else {
+      problem = await probe(joinUrl(this.opts.baseUrl, '/'), timeoutMs);
+    }
+    this.current = problem
+      ? { state: 'down', engine: 'coqui', detail: problem }
+      : { state: 'up', engine: 'coqui', detail: `${this.opts.api} at ${redactUrl(this.opts.baseUrl)}` };
+  }
+
+  status(): ComponentStatus {
+    return { ...this.current };
+  }
+
+  setStatus(status: ComponentStatus): void {
+    this.current = status;
+  }
+
+  async close(): Promise<void> {
+    this.shutdown.abort();
+  }
+
+  synthesize(text: string, opts: TurnOptions): AsyncIterable<AudioChunk> {
+    return this.run(text, opts);
+  }
+
+  private async *run(text: string, opts: TurnOptions): AsyncGenerator<AudioChunk> {
+    const input = text.trim();
+    if (!input) return;
+    const signal = AbortSignal.any([opts.signal, this.shutdown.signal]);
+    const send =
+      this.opts.api === 'tts'
+        ? (s: AbortSignal) => this.sendClassic(input, s)
+        : await this.xttsSender(input, signal);
+    yield* trackStatus(
+      this,
+      streamAudio(
+        send,
+        { kind: 'wav' },
+        {
+          firstChunkTimeoutMs: this.opts.firstChunkTimeoutMs ?? HTTP_TTS_DEFAULTS.firstChunkTimeoutMs,
+          idleTimeoutMs: this.opts.idleTimeoutMs ?? HTTP_TTS_DEFAULTS.idleTimeoutMs,
+          retries: this.opts.maxRetries ?? HTTP_TTS_DEFAULTS.maxRetries,
+          retryBaseDelayMs: this.opts.retryBaseDelayMs ?? HTTP_TTS_DEFAULTS.retryBaseDelayMs,
+          retryMaxDelayMs: this.opts.retryMaxDelayMs ?? HTTP_TTS_DEFAULTS.retryMaxDelayMs,
+        },
+        signal,
+      ),
+    );
+  }
+
+  private sendClassic(text: string, signal: AbortSignal): Promise<Response> {
+    const url = new URL(joinUrl(this.opts.baseUrl, '/api/tts'));
+    url.searchParams.set('text', text);
+    url.searchParams.set('speaker_id', this.opts.speakerId ?? '');
+    url.searchParams.set('style_wav', this.opts.styleWav ?? '');
+    url.searchParams.set('language_id', this.opts.language ?? '');
+    return fetch(url, { signal });
+  }
+
+  private async xttsSender(
+    text: string,
+    signal: AbortSignal,
+  ): Promise<(s: AbortSignal) => Promise<Response>> {
+    const speaker = await withRetry(() => this.studioSpeaker(signal), {
+      retries: this.opts.maxRetries ?? HTTP_TTS_DEFAULTS.maxRetries,
+      baseDelayMs: this.opts.retryBaseDelayMs ?? HTTP_TTS_DEFAULTS.retryBaseDelayMs,
+      maxDelayMs: this.opts.retryMaxDelayMs ?? HTTP_TTS_DEFAULTS.retryMaxDelayMs,
+      signal,
+      isRetryable: (err) => err instanceof EngineError && err.retryable,
+    }).catch((err: unknown) => {
+      this.speaker = undefined;
+      throw err;
+    });
+    const body = JSON.stringify({
+      text,
+      language: this.opts.language || 'en',
+      speaker_embedding: speaker.speaker_embedding,
+      gpt_cond_latent: speaker.gpt_cond_latent,
+      add_wav_header: true,
+      stream_chunk_size: String(this.opts.streamChunkSize ?? 20),
+    });
+    return (s) =>
+      fetch(joinUrl(this.opts.baseUrl, '/tts_stream'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: s,
+      });
+  }
+
+  /** The conditioning latents of the configured studio speaker, fetched once and kept. */
+  private studioSpeaker(signal: AbortSignal): Promise<StudioSpeaker> {
+    this.speaker ??= this.fetchStudioSpeaker(signal);
+    const pending = this.speaker;
+    pending.catch(() => {
+      if (this.speaker === pending) this.speaker = undefined;
+    });
+    return pending;
+  }
+
+  private async fetchStudioSpeaker(signal: AbortSignal): Promise<StudioSpeaker> {
+    let speakers: unknown;
+    try {
+      const res = await ensureOk(
+        'tts',
+        await fetch(joinUrl(this.opts.baseUrl, '/studio_speakers'), { signal }),
+      );
+      speakers = await res.json();
+    } catch (err) {
+      if (signal.aborted) throw abortErrorOf(signal);
+      throw errorFromFetch('tts', err);
+    }
+    if (!speakers || typeof speakers !== 'object' || Array.isArray(speakers)) {
+      throw new EngineError('tts', 'bad_response', '/studio_speakers did not answer an object');
+    }
+    const all = speakers as Record<string, unknown>;
+    const names = Object.keys(all).sort();
+    const name = this.opts.speakerId || names[0];
+    if (!name) throw new EngineError('tts', 'config', 'the XTTS server has no studio speakers');
+    const speaker = all[name] as Partial<StudioSpeaker> | undefined;
+    if (!speaker) {
+      throw new EngineError(
+        'tts',
+        'config',
+        `XTTS studio speaker "${name}" not found (have: ${names.slice(0, 10).join(', ')})`,
+      );
+    }
+    if (
+      !isNumberArray(speaker.speaker_embedding) ||
+      !Array.isArray(speaker.gpt_cond_latent) ||
+      !speaker.gpt_cond_latent.every(isNumberArray)
+    ) {
+      throw new EngineError(
+        'tts',
+        'bad_response',
+        `studio speaker "${name}" lacks speaker_embedding or gpt_cond_latent`,
+      );
+    }
+    return { speaker_embedding: speaker.speaker_embedding, gpt_cond_latent: speaker.gpt_cond_latent };
+  }
+}
+
+function isNumberArray(x: unknown): x is number[] {
+  return Array.isArray(x) && x.every((v) => typeof v === 'number');
+}

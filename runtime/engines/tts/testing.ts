@@ -1,0 +1,57 @@
+import { EngineError, type AudioChunk, type TtsEngine } from '../types.js';
+
+/** Test helpers shared by the TTS provider tests (not used by the product). */
+export interface Collected {
+  chunks: AudioChunk[];
+  samples: number;
+  rates: Set<number>;
+  error?: unknown;
+}
+
+export async function collectAudio(
+  engine: TtsEngine,
+  text: string,
+  signal = new AbortController().signal,
+): Promise<Collected> {
+  const out: Collected = { chunks: [], samples: 0, rates: new Set() };
+  try {
+    for await (const chunk of engine.synthesize(text, { signal })) {
+      out.chunks.push(chunk);
+      out.samples += chunk.pcm.length;
+      out.rates.add(chunk.sampleRate);
+    }
+  } catch (err) {
+    out.error = err;
+  }
+  return out;
+}
+
+/** Synthesizes, aborting after the first chunk; returns what arrived and the error. */
+export async function abortAfterFirstChunk(engine: TtsEngine, text: string): Promise<Collected> {
+  const ac = new AbortController();
+  const out: Collected = { chunks: [], samples: 0, rates: new Set() };
+  try {
+    for await (const chunk of engine.synthesize(text, { signal: ac.signal })) {
+      out.chunks.push(chunk);
+      ac.abort();
+    }
+  } catch (err) {
+    out.error = err;
+  }
+  return out;
+}
+
+export function codeOf(err: unknown): string | undefined {
+  return err instanceof EngineError ? err.code : undefined;
+}
+
+/** Samples of the servers' deterministic tone for `text` (60 ms per character, at least 200 ms). */
+export function toneSamples(text: string, sampleRate: number): number {
+  return Math.round((Math.max(200, text.length * 60) / 1000) * sampleRate);
+}
+
+export function peak(chunks: AudioChunk[]): number {
+  let max = 0;
+  for (const c of chunks) for (const s of c.pcm) max = Math.max(max, Math.abs(s));
+  return max;
+}
