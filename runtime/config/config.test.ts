@@ -128,6 +128,8 @@ describe('runtime config', () => {
     [{ TTS_ENGINE: 'bark' }, 'TTS_BASE_URL is required when TTS_ENGINE=bark'],
     [{ ENABLE_AVATAR: 'true' }, 'AUDIO2FACE_GRPC_URL is required when ENABLE_AVATAR=true'],
     [{ AUDIO2FACE_GRPC_URL: 'http://x:1' }, 'AUDIO2FACE_GRPC_URL must be host:port'],
+    [{ AUDIO2FACE_GRPC_URL: 'grpc://a2f:99999' }, 'AUDIO2FACE_GRPC_URL must be host:port'],
+    [{ AUDIO2FACE_GRPC_URL: 'grpc://a2f:52000/path' }, 'AUDIO2FACE_GRPC_URL must be host:port'],
     [{ VAD_THRESHOLD: '0.3', VAD_NEG_THRESHOLD: '0.4' }, 'VAD_NEG_THRESHOLD must not exceed VAD_THRESHOLD'],
   ])('enforces cross-field rule %j', (env, expected) => {
     expect(problem(env)).toContain(expected);

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { parseGrpcTarget } from '../engines/avatar/url.js';
 import {
   boolField,
   enumField,
@@ -19,6 +20,16 @@ import {
   stringField,
   trustProxyField,
 } from './fields.js';
+
+/** The avatar engine's own parser decides, so start-up rejects exactly what the engine would. */
+function isGrpcTarget(raw: string): boolean {
+  try {
+    parseGrpcTarget(raw);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -44,7 +55,6 @@ export const SECRET_VARS = new Set([
   'TTS_API_KEY',
 ]);
 
-const GRPC_TARGET = /^(grpcs?:\/\/)?[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
 const API_KEY = /^[\x21-\x7e]{16,}$/;
 
 export const envSchema = z.object({
@@ -161,7 +171,7 @@ export function crossFieldProblems(env: ParsedEnv): [string, string][] {
       'AUDIO2FACE_GRPC_URL',
       'is required when ENABLE_AVATAR=true (host:port or grpc(s)://host:port)',
     ]);
-  if (env.AUDIO2FACE_GRPC_URL !== undefined && !GRPC_TARGET.test(env.AUDIO2FACE_GRPC_URL))
+  if (env.AUDIO2FACE_GRPC_URL !== undefined && !isGrpcTarget(env.AUDIO2FACE_GRPC_URL))
     problems.push(['AUDIO2FACE_GRPC_URL', 'must be host:port or grpc://host:port or grpcs://host:port']);
   return problems;
 }
