@@ -53,3 +53,8 @@ controlplane-bin:
 
 clean:
 	rm -rf dist coverage
+
+# Regenerates the CRD (crds/, config/crd/bases/, the Helm chart) from operator/api/schema.ts.
+.PHONY: crds
+crds: node-deps
+	npx tsx hack/gen-crd.ts

@@ -11,7 +11,13 @@ export const RUNTIME_ENV = {
   llmModelName: 'LLM_MODEL_NAME',
   asrEngine: 'ASR_ENGINE',
   asrModelPath: 'ASR_MODEL_PATH',
+  asrBaseUrl: 'ASR_BASE_URL',
+  asrApiKey: 'ASR_API_KEY',
+  asrModelName: 'ASR_MODEL_NAME',
   ttsEngine: 'TTS_ENGINE',
+  ttsBaseUrl: 'TTS_BASE_URL',
+  ttsApiKey: 'TTS_API_KEY',
+  ttsVoice: 'TTS_VOICE',
   csrfEnabled: 'CSRF_ENABLED',
   sessionSecret: 'SESSION_SECRET',
   apiKeys: 'API_KEYS',
@@ -26,4 +32,9 @@ export const RUNTIME_ENV = {
 /** Default runtime HTTP port (ARCHITECTURE.md). */
 export const RUNTIME_DEFAULT_PORT = 8000;
 /** Paths of the runtime's probes and metrics. */
-export const RUNTIME_PATHS = { livez: '/livez', readyz: '/readyz', health: '/health', metrics: '/metrics' } as const;
+export const RUNTIME_PATHS = {
+  livez: '/livez',
+  readyz: '/readyz',
+  health: '/health',
+  metrics: '/metrics',
+} as const;

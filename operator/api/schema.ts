@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RUNTIME_ENV } from '../../contract/runtime-env.js';
 
 /**
  * The GoAssistDeployment API, defined once. The CRD's OpenAPI schema is generated from these zod
@@ -21,26 +22,7 @@ export const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Environment variables the operator sets itself; `runtime.env` may not override them. */
-export const MANAGED_ENV_NAMES = [
-  'ENVIRONMENT',
-  'PORT',
-  'MAX_CONCURRENT_SESSIONS',
-  'LLM_API_KEY',
-  'LLM_BASE_URL',
-  'LLM_MODEL_NAME',
-  'ASR_ENGINE',
-  'ASR_MODEL_PATH',
-  'TTS_ENGINE',
-  'CSRF_ENABLED',
-  'SESSION_SECRET',
-  'API_KEYS',
-  'ENABLE_AVATAR',
-  'AUDIO2FACE_GRPC_URL',
-  'OTEL_EXPORTER_OTLP_ENDPOINT',
-  'DRAIN_TIMEOUT_SECONDS',
-  'GOASSIST_REVISION',
-  'POD_NAME',
-] as const;
+export const MANAGED_ENV_NAMES: readonly string[] = Object.values(RUNTIME_ENV);
 
 export const quantitySchema = z
   .union([z.string().regex(QUANTITY), z.number().int()])
@@ -86,7 +68,7 @@ const managedEnvList = MANAGED_ENV_NAMES.map((n) => `'${n}'`).join(', ');
 
 export const runtimeSchema = z
   .object({
-    environment: z.enum(['production', 'staging', 'development']).default('production'),
+    environment: z.enum(['production', 'development', 'test']).default('production'),
     maxSessions: z.number().int().min(1).max(10000).default(50).describe('MAX_CONCURRENT_SESSIONS per pod.'),
     drainTimeoutSeconds: z
       .number()
@@ -110,14 +92,55 @@ export const runtimeSchema = z
       .default({}),
     asr: z
       .object({
-        engine: z.string().min(1).max(63).regex(DNS_LABEL).optional(),
-        modelPath: z.string().min(1).max(4096).optional(),
+        engine: z
+          .enum(['pocketsphinx', 'whisper', 'openai'])
+          .optional()
+          .describe('ASR_ENGINE; the runtime defaults to pocketsphinx.'),
+        modelPath: z
+          .string()
+          .min(1)
+          .max(4096)
+          .optional()
+          .describe('ASR_MODEL_PATH (whisper: a ggml model file).'),
+        baseUrl: z
+          .string()
+          .max(2048)
+          .regex(/^https?:\/\/[^\s]+$/)
+          .optional()
+          .describe('ASR_BASE_URL (openai).'),
+        model: z.string().min(1).max(256).optional().describe('ASR_MODEL_NAME (openai).'),
+        apiKeySecretRef: secretKeyRefSchema.optional().describe('ASR_API_KEY (openai).'),
       })
+      .meta(
+        cel({
+          rule: "!has(self.engine) || self.engine != 'whisper' || has(self.modelPath)",
+          message: 'asr.modelPath is required with the whisper engine',
+          fieldPath: '.modelPath',
+        }),
+      )
       .default({}),
     tts: z
       .object({
-        engine: z.string().min(1).max(63).regex(DNS_LABEL).optional(),
+        engine: z
+          .enum(['espeak', 'coqui', 'bark', 'openai'])
+          .optional()
+          .describe('TTS_ENGINE; the runtime defaults to espeak.'),
+        baseUrl: z
+          .string()
+          .max(2048)
+          .regex(/^https?:\/\/[^\s]+$/)
+          .optional()
+          .describe('TTS_BASE_URL (coqui, bark, openai).'),
+        voice: z.string().min(1).max(256).optional().describe('TTS_VOICE.'),
+        apiKeySecretRef: secretKeyRefSchema.optional().describe('TTS_API_KEY.'),
       })
+      .meta(
+        cel({
+          rule: "!has(self.engine) || !(self.engine in ['coqui', 'bark']) || has(self.baseUrl)",
+          message: 'tts.baseUrl is required with the coqui and bark engines',
+          fieldPath: '.baseUrl',
+        }),
+      )
       .default({}),
     avatar: z
       .object({
@@ -351,6 +374,13 @@ export const specSchema = z
         rule: '!has(self.autoscaling) || !has(self.autoscaling.targetActiveSessionsPerPod) || self.autoscaling.targetActiveSessionsPerPod <= self.runtime.maxSessions',
         message: 'autoscaling.targetActiveSessionsPerPod must not exceed runtime.maxSessions',
         fieldPath: '.autoscaling.targetActiveSessionsPerPod',
+      },
+      {
+        // On spec, not runtime: the API server checks defaults against their own field's rules.
+        rule: "self.runtime.environment != 'production' || (has(self.runtime.sessionSecretRef) && has(self.runtime.apiKeysSecretRef))",
+        message:
+          'production needs runtime.sessionSecretRef and runtime.apiKeysSecretRef (the runtime refuses to start without them); set runtime.environment: development for a trial',
+        fieldPath: '.runtime.sessionSecretRef',
       },
       {
         rule: "self.rollout.trafficRouter != 'gatewayAPI' || has(self.ingress)",

@@ -1,7 +1,7 @@
 import { parseQuantity, QuantityError } from './quantity.js';
 import { validateSpec } from './validate.js';
 
-const base = { image: 'ghcr.io/goassist/runtime:1.0.0' };
+const base = { image: 'ghcr.io/goassist/runtime:1.0.0', runtime: { environment: 'development' } };
 
 describe('validateSpec', () => {
   it('fills every default of a minimal spec', () => {
@@ -35,8 +35,16 @@ describe('validateSpec', () => {
     [{ ...base, rollout: { steps: [5, 5, 100] } }, 'spec.rollout.steps', 'strictly increasing'],
     [{ ...base, rollout: { steps: [5, 25, 50] } }, 'spec.rollout.steps', 'must be 100'],
     [{ ...base, rollout: { trafficRouter: 'gatewayAPI' } }, 'spec.rollout.gateway', 'parentRefs'],
-    [{ ...base, runtime: { avatar: { enabled: true } } }, 'spec.runtime.avatar.audio2faceUrl', 'required'],
-    [{ ...base, runtime: { env: [{ name: 'PORT', value: '1' }] } }, 'spec.runtime.env', 'PORT'],
+    [
+      { ...base, runtime: { environment: 'development', avatar: { enabled: true } } },
+      'spec.runtime.avatar.audio2faceUrl',
+      'required',
+    ],
+    [
+      { ...base, runtime: { environment: 'development', env: [{ name: 'PORT', value: '1' }] } },
+      'spec.runtime.env',
+      'PORT',
+    ],
     [{ ...base, ingress: { host: 'a.example.com', tls: {} } }, 'spec.ingress.tls', 'secretName'],
     [
       { ...base, resources: { requests: { cpu: '2' }, limits: { cpu: '1500m' } } },
@@ -45,6 +53,12 @@ describe('validateSpec', () => {
     ],
     [{ ...base, rollout: { trafficRouter: 'istio' } }, 'spec.rollout.trafficRouter', ''],
     [{ image: '' }, 'spec.image', ''],
+    [{ image: 'x' }, 'spec.runtime.sessionSecretRef', 'production needs'],
+    [
+      { ...base, runtime: { environment: 'development', tts: { engine: 'coqui' } } },
+      'spec.runtime.tts.baseUrl',
+      'required',
+    ],
   ])('rejects %j naming %s', (spec, field, text) => {
     const r = validateSpec(spec);
     expect(r.ok).toBe(false);

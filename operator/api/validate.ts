@@ -51,9 +51,20 @@ export function crossFieldProblems(spec: GoAssistDeploymentSpec): SpecProblem[] 
   if (spec.runtime.avatar.enabled && !spec.runtime.avatar.audio2faceUrl) {
     add('spec.runtime.avatar.audio2faceUrl', 'audio2faceUrl is required when the avatar is enabled');
   }
+  const rt = spec.runtime;
+  if (rt.environment === 'production' && (!rt.sessionSecretRef || !rt.apiKeysSecretRef)) {
+    add(
+      'spec.runtime.sessionSecretRef',
+      'production needs sessionSecretRef and apiKeysSecretRef (the runtime refuses to start without them)',
+    );
+  }
+  if (rt.asr.engine === 'whisper' && !rt.asr.modelPath)
+    add('spec.runtime.asr.modelPath', 'asr.modelPath is required with the whisper engine');
+  if ((rt.tts.engine === 'coqui' || rt.tts.engine === 'bark') && !rt.tts.baseUrl)
+    add('spec.runtime.tts.baseUrl', 'tts.baseUrl is required with the coqui and bark engines');
   const envNames = (spec.runtime.env ?? []).map((e) => e.name);
   for (const name of envNames) {
-    if ((MANAGED_ENV_NAMES as readonly string[]).includes(name)) {
+    if (MANAGED_ENV_NAMES.includes(name)) {
       add(
         'spec.runtime.env',
         `env may not set ${name}: the operator manages it; use the matching runtime field`,

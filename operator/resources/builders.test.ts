@@ -31,9 +31,10 @@ const full = {
       apiKeySecretRef: { name: 'llm', key: 'api-key' },
     },
     asr: { engine: 'whisper', modelPath: '/models/ggml-base.en.bin' },
-    tts: { engine: 'coqui' },
+    tts: { engine: 'coqui', baseUrl: 'http://coqui.voice:5002' },
     avatar: { enabled: true, audio2faceUrl: 'a2f:50051' },
     sessionSecretRef: { name: 'sess', key: 'secret' },
+    apiKeysSecretRef: { name: 'keys', key: 'keys' },
     env: [{ name: 'LOG_LEVEL', value: 'debug' }],
   },
   resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: 2, memory: '2Gi' } },
@@ -66,6 +67,8 @@ describe('Deployment builder', () => {
     expect(env.SESSION_SECRET!.valueFrom!.secretKeyRef).toEqual({ name: 'sess', key: 'secret' });
     expect(env.ASR_ENGINE!.value).toBe('whisper');
     expect(env.TTS_ENGINE!.value).toBe('coqui');
+    expect(env.TTS_BASE_URL!.value).toBe('http://coqui.voice:5002');
+    expect(env.API_KEYS!.valueFrom!.secretKeyRef).toEqual({ name: 'keys', key: 'keys' });
     expect(env.ENABLE_AVATAR!.value).toBe('true');
     expect(env.AUDIO2FACE_GRPC_URL!.value).toBe('a2f:50051');
     expect(env.DRAIN_TIMEOUT_SECONDS!.value).toBe('300');
@@ -101,6 +104,7 @@ describe('Deployment builder', () => {
   it('leaves replicas to the HPA when autoscaling', () => {
     const auto = cr({
       image: 'x:1',
+      runtime: { environment: 'development' },
       autoscaling: { minReplicas: 2, maxReplicas: 5, targetActiveSessionsPerPod: 40 },
     });
     expect(buildDeployment(auto, 'r').spec!.replicas).toBeUndefined();
@@ -108,7 +112,7 @@ describe('Deployment builder', () => {
     expect(hpa.spec!.scaleTargetRef.name).toBe('voice-r');
     expect(hpa.spec!.metrics!.map((m) => m.type)).toEqual(['Resource', 'Pods']);
     expect(hpa.spec!.metrics![1]!.pods!.metric.name).toBe('goassist_active_sessions');
-    expect(buildHpa(cr({ image: 'x:1' }), 'r')).toBeUndefined();
+    expect(buildHpa(cr({ image: 'x:1', runtime: { environment: 'development' } }), 'r')).toBeUndefined();
   });
 });
 

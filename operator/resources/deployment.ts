@@ -44,13 +44,19 @@ export function runtimeEnv(spec: GoAssistDeploymentSpec): V1EnvVar[] {
     [RUNTIME_ENV.llmModelName, rt.llm.model],
     [RUNTIME_ENV.asrEngine, rt.asr.engine],
     [RUNTIME_ENV.asrModelPath, rt.asr.modelPath],
+    [RUNTIME_ENV.asrBaseUrl, rt.asr.baseUrl],
+    [RUNTIME_ENV.asrModelName, rt.asr.model],
     [RUNTIME_ENV.ttsEngine, rt.tts.engine],
+    [RUNTIME_ENV.ttsBaseUrl, rt.tts.baseUrl],
+    [RUNTIME_ENV.ttsVoice, rt.tts.voice],
     [RUNTIME_ENV.audio2faceGrpcUrl, rt.avatar.enabled ? rt.avatar.audio2faceUrl : undefined],
     [RUNTIME_ENV.csrfEnabled, rt.csrfEnabled === undefined ? undefined : String(rt.csrfEnabled)],
     [RUNTIME_ENV.otelExporterOtlpEndpoint, rt.otlpEndpoint],
   ];
   for (const [name, value] of plain) if (value !== undefined) env.push({ name, value });
   if (rt.llm.apiKeySecretRef) env.push(secretEnv(RUNTIME_ENV.llmApiKey, rt.llm.apiKeySecretRef));
+  if (rt.asr.apiKeySecretRef) env.push(secretEnv(RUNTIME_ENV.asrApiKey, rt.asr.apiKeySecretRef));
+  if (rt.tts.apiKeySecretRef) env.push(secretEnv(RUNTIME_ENV.ttsApiKey, rt.tts.apiKeySecretRef));
   if (rt.sessionSecretRef) env.push(secretEnv(RUNTIME_ENV.sessionSecret, rt.sessionSecretRef));
   if (rt.apiKeysSecretRef) env.push(secretEnv(RUNTIME_ENV.apiKeys, rt.apiKeysSecretRef));
   env.push(

@@ -7,6 +7,7 @@ import {
   adminClient,
   createCr,
   createNamespace,
+  DEV,
   getCr,
   installCrd,
   list,
@@ -52,6 +53,7 @@ describe('API server restart', () => {
       image: 'ghcr.io/goassist/goassist:0.1.0',
       replicas: 0,
       nodeSelector: NO_NODE,
+      runtime: DEV,
     });
     const first = (await waitForCondition(client, ns, 'voice', 'Ready', 'True')).status!.stableRevision!;
     const listsBefore = op.manager.crs.lists;

@@ -5,6 +5,7 @@ import {
   adminClient,
   createCr,
   createNamespace,
+  DEV,
   installCrd,
   list,
   NO_NODE,
@@ -37,6 +38,7 @@ beforeAll(async () => {
     image: 'ghcr.io/goassist/goassist:0.1.0',
     replicas: 0,
     nodeSelector: NO_NODE,
+    runtime: DEV,
     ingress: { host: 'drift.test.local', tls: { issuer: 'selfsigned' } },
   });
   const cr = await waitForCondition(client, ns, 'voice', 'Ready', 'True');

@@ -259,3 +259,6 @@ export async function serviceAccountKubeconfig(
   writeFileSync(path, stringify(config), { mode: 0o600 });
   return path;
 }
+
+/** Runtime settings for test CRs: development needs no Secrets. */
+export const DEV = { environment: 'development' } as const;

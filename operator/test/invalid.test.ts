@@ -7,6 +7,7 @@ import {
   condition,
   createCr,
   createNamespace,
+  DEV,
   installCrd,
   list,
   NO_NODE,
@@ -38,40 +39,59 @@ afterAll(async () => {
 });
 
 const image = 'ghcr.io/goassist/goassist:0.1.0';
+const runtime = DEV;
 
 /** Specs the API server must refuse, the field its message must name, and what the operator's own check names. */
 const rejected: Array<[string, unknown, string]> = [
-  ['missing image', { replicas: 1 }, 'spec.image'],
-  ['replicas and autoscaling', { image, replicas: 2, autoscaling: { maxReplicas: 3 } }, 'spec.replicas'],
+  ['missing image', { replicas: 1, runtime }, 'spec.image'],
+  ['production without secrets', { image: 'x' }, 'spec.runtime.sessionSecretRef'],
+  [
+    'whisper without a model',
+    { image, runtime: { ...DEV, asr: { engine: 'whisper' } } },
+    'spec.runtime.asr.modelPath',
+  ],
+  [
+    'replicas and autoscaling',
+    { image, runtime, replicas: 2, autoscaling: { maxReplicas: 3 } },
+    'spec.replicas',
+  ],
   [
     'min above max',
-    { image, autoscaling: { minReplicas: 4, maxReplicas: 2 } },
+    { image, runtime, autoscaling: { minReplicas: 4, maxReplicas: 2 } },
     'spec.autoscaling.minReplicas',
   ],
-  ['steps not increasing', { image, rollout: { steps: [5, 50, 25, 100] } }, 'spec.rollout.steps'],
-  ['steps not ending at 100', { image, rollout: { steps: [10, 50] } }, 'spec.rollout.steps'],
-  ['unknown traffic router', { image, rollout: { trafficRouter: 'istio' } }, 'spec.rollout.trafficRouter'],
+  ['steps not increasing', { image, runtime, rollout: { steps: [5, 50, 25, 100] } }, 'spec.rollout.steps'],
+  ['steps not ending at 100', { image, runtime, rollout: { steps: [10, 50] } }, 'spec.rollout.steps'],
+  [
+    'unknown traffic router',
+    { image, runtime, rollout: { trafficRouter: 'istio' } },
+    'spec.rollout.trafficRouter',
+  ],
   [
     'gateway API without parents',
-    { image, ingress: { host: 'a.test' }, rollout: { trafficRouter: 'gatewayAPI' } },
+    { image, runtime, ingress: { host: 'a.test' }, rollout: { trafficRouter: 'gatewayAPI' } },
     'spec.rollout.gateway',
   ],
   [
     'avatar without url',
-    { image, runtime: { avatar: { enabled: true } } },
+    { image, runtime: { ...DEV, avatar: { enabled: true } } },
     'spec.runtime.avatar.audio2faceUrl',
   ],
-  ['managed env var', { image, runtime: { env: [{ name: 'LLM_API_KEY', value: 'x' }] } }, 'spec.runtime.env'],
-  ['zero sessions', { image, runtime: { maxSessions: 0 } }, 'spec.runtime.maxSessions'],
+  [
+    'managed env var',
+    { image, runtime: { ...DEV, env: [{ name: 'LLM_API_KEY', value: 'x' }] } },
+    'spec.runtime.env',
+  ],
+  ['zero sessions', { image, runtime: { ...DEV, maxSessions: 0 } }, 'spec.runtime.maxSessions'],
   [
     'TLS with two issuers',
-    { image, ingress: { host: 'a.test', tls: { issuer: 'a', clusterIssuer: 'b' } } },
+    { image, runtime, ingress: { host: 'a.test', tls: { issuer: 'a', clusterIssuer: 'b' } } },
     'spec.ingress.tls',
   ],
-  ['bad duration', { image, rollout: { stepInterval: 'soon' } }, 'spec.rollout.stepInterval'],
+  ['bad duration', { image, runtime, rollout: { stepInterval: 'soon' } }, 'spec.rollout.stepInterval'],
   [
     'error rate above 100',
-    { image, rollout: { analysis: { errorRatePercent: 150 } } },
+    { image, runtime, rollout: { analysis: { errorRatePercent: 150 } } },
     'spec.rollout.analysis.errorRatePercent',
   ],
 ];
@@ -94,7 +114,7 @@ describe('invalid GoAssistDeployments', () => {
   );
 
   it('rejects names too long for the revision children', async () => {
-    const err = await createCr(client, ns, 'a'.repeat(60), { image }).catch((e: unknown) => e);
+    const err = await createCr(client, ns, 'a'.repeat(60), { image, runtime }).catch((e: unknown) => e);
     expect((err as KubeApiError).status).toBe(422);
     expect((err as KubeApiError).message).toContain('at most 52 characters');
   });
@@ -103,6 +123,7 @@ describe('invalid GoAssistDeployments', () => {
     await createCr(client, ns, 'greedy', {
       image,
       nodeSelector: NO_NODE,
+      runtime: DEV,
       resources: { requests: { cpu: '2' }, limits: { cpu: '1' } },
     });
     const cr = await waitForCondition(client, ns, 'greedy', 'Ready', 'False');

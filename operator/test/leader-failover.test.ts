@@ -5,6 +5,7 @@ import {
   adminClient,
   createCr,
   createNamespace,
+  DEV,
   getCr,
   installCrd,
   list,
@@ -61,6 +62,7 @@ describe('leader election with two replicas', () => {
       image: 'ghcr.io/goassist/goassist:0.1.0',
       replicas: 0,
       nodeSelector: NO_NODE,
+      runtime: DEV,
     });
     await waitForCondition(client, ns, 'voice', 'Ready', 'True');
     const events = (

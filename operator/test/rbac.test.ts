@@ -5,6 +5,7 @@ import {
   adminClient,
   createCr,
   createNamespace,
+  DEV,
   getCr,
   installCrd,
   kubectl,
@@ -64,15 +65,18 @@ describe('config/rbac is enough, and no more than needed', () => {
       image: 'ghcr.io/goassist/goassist:0.1.0',
       replicas: 0,
       nodeSelector: NO_NODE,
+      runtime: DEV,
       ingress: { host: 'rbac.test.local', tls: { clusterIssuer: 'letsencrypt' } },
     });
     await createCr(client, ns, 'scaled', {
       image: 'ghcr.io/goassist/goassist:0.1.0',
       nodeSelector: NO_NODE,
+      runtime: DEV,
       autoscaling: { minReplicas: 1, maxReplicas: 3 },
     });
     await createCr(client, ns, 'invalid', {
       image: 'ghcr.io/goassist/goassist:0.1.0',
+      runtime: DEV,
       resources: { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } },
     });
     const first = (await waitForCondition(client, ns, 'voice', 'Ready', 'True')).status!.stableRevision!;
