@@ -41,7 +41,7 @@ export function errorFromFetch(component: ComponentName, err: unknown): EngineEr
     return new EngineError(component, 'bad_response', `malformed response: ${describe(err)}`, false, {
       cause: err,
     });
-  if (nameOf(err) === 'TypeError' || isNetworkError(err))
+  if (isNetworkError(err))
     return new EngineError(component, 'unavailable', `cannot reach upstream: ${describe(err)}`, true, {
       cause: err,
     });
@@ -154,9 +154,18 @@ function nameOf(err: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
+/** undici reports network failures as TypeError `fetch failed` / `terminated` with the socket error as cause. */
 function isNetworkError(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code);
+  if (typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code))
+    return true;
+  if (nameOf(err) !== 'TypeError') return false;
+  const message = (err as { message?: unknown }).message;
+  return (
+    message === 'fetch failed' ||
+    message === 'terminated' ||
+    isNetworkError((err as { cause?: unknown }).cause)
+  );
 }
 
 function safeJson(text: string): unknown {

@@ -67,10 +67,10 @@ async function* readAudio(
       const { done, value } = await reader.read();
       if (done) break;
       const out = pcm ? pcm.push(value) : wav!.push(value);
-      const sampleRate = format.kind === 'pcm16' ? format.sampleRate : wav!.format!.sampleRate;
       if (out.length > 0) {
         samples += out.length;
-        yield { pcm: out, sampleRate };
+        // Samples only come out of the WAV decoder once its header (and so the rate) is known.
+        yield { pcm: out, sampleRate: format.kind === 'pcm16' ? format.sampleRate : wav!.format!.sampleRate };
       }
     }
   } finally {

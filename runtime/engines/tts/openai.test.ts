@@ -33,7 +33,7 @@ const TEXT = 'Hello there, friend.';
 
 describe('OpenAiTts against a local OpenAI-compatible server', () => {
   it('streams 24 kHz PCM chunks as they arrive, asking for response_format pcm', async () => {
-    server = await startOpenAiCompatible({ speech: { chunkMs: 100 } });
+    server = await startOpenAiCompatible({ speech: { chunkMs: 100, interChunkDelayMs: 30 } });
     const tts = await engine();
     expect(tts.status().state).toBe('up');
     const got = await collectAudio(tts, TEXT);
