@@ -18,8 +18,8 @@ export default {
       ...common,
       displayName: 'operator',
       testMatch: ['<rootDir>/operator/**/*.test.ts', '<rootDir>/hack/install/**/*.test.ts'],
-      globalSetup: '<rootDir>/hack/controlplane/jest-global-setup.ts',
-      globalTeardown: '<rootDir>/hack/controlplane/jest-global-teardown.ts',
+      globalSetup: '<rootDir>/hack/controlplane/jest-global-setup.mjs',
+      globalTeardown: '<rootDir>/hack/controlplane/jest-global-teardown.mjs',
     },
     {
       ...common,

@@ -50,6 +50,7 @@ export function apiserverArgs(o: {
     `--service-cluster-ip-range=${HARNESS_NETWORK.serviceCidr}`,
     '--allow-privileged=true',
     '--profiling=false',
+    '--shutdown-watch-termination-grace-period=1s',
     // Without a controller-manager nobody creates the `default` ServiceAccount, and the ServiceAccount
     // admission plugin would then reject every pod.
     ...(o.serviceAccountAdmission ? [] : ['--disable-admission-plugins=ServiceAccount']),

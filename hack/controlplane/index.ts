@@ -110,7 +110,11 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
   };
 
   try {
-    const binDir = await ensureControlPlaneBinaries(log);
+    // A cold build takes minutes: show its progress even when the caller gave no log.
+    const binDir = await ensureControlPlaneBinaries((line) => {
+      log(line);
+      if (!opts.log && !line.includes('] cached: ')) process.stderr.write(line + '\n');
+    });
     const bin = (name: string): string => realpathSync(join(binDir, name));
     const launch = (name: string, args: string[]): ManagedProcess => {
       const p = new ManagedProcess(name, bin(name), args, log, { cwd: tempDir });
