@@ -42,6 +42,8 @@ export interface CoquiServerOptions extends ListenOptions {
   speakers?: string[];
   /** Rows of each speaker's gpt_cond_latent (XTTS v2: 32 x 1024). */
   latentRows?: number;
+  /** Which APIs to serve (default both); a real server speaks one. */
+  apis?: ('tts' | 'xtts-stream')[];
 }
 
 export interface CoquiServer extends ServerHandle {
@@ -74,6 +76,7 @@ export async function startCoqui(opts: CoquiServerOptions = {}): Promise<CoquiSe
   const defaults = { ...DEFAULTS, ...opts.step };
   const script = [...(opts.script ?? [])];
   const sampleRate = opts.sampleRate ?? 22_050;
+  const apis = new Set(opts.apis ?? ['tts', 'xtts-stream']);
   const speakers = studioSpeakers(
     opts.speakers ?? ['Claribel Dervla', 'Daisy Studious'],
     opts.latentRows ?? 32,
@@ -85,9 +88,9 @@ export async function startCoqui(opts: CoquiServerOptions = {}): Promise<CoquiSe
       res.writeHead(200, { 'content-type': 'text/html' });
       return void res.end('<html><body>TTS engine</body></html>');
     }
-    if (route === 'GET /studio_speakers') return sendJson(res, 200, speakers);
-    if (route === 'GET /languages') return sendJson(res, 200, XTTS_LANGUAGES);
-    if (route === 'GET /api/tts' || route === 'POST /api/tts') {
+    if (apis.has('xtts-stream') && route === 'GET /studio_speakers') return sendJson(res, 200, speakers);
+    if (apis.has('xtts-stream') && route === 'GET /languages') return sendJson(res, 200, XTTS_LANGUAGES);
+    if (apis.has('tts') && (route === 'GET /api/tts' || route === 'POST /api/tts')) {
       const form = req.method === 'POST' ? Object.fromEntries(new URLSearchParams(raw.toString('utf8'))) : {};
       const params = { ...record.query, ...form };
       const header = (name: string): string | undefined => {
@@ -103,7 +106,7 @@ export async function startCoqui(opts: CoquiServerOptions = {}): Promise<CoquiSe
       if (!params.text) return sendJson(res, 400, { error: 'text is required' });
       return classic(res, params.text, sampleRate, nextStep(script, defaults));
     }
-    if (route === 'POST /tts_stream') {
+    if (apis.has('xtts-stream') && route === 'POST /tts_stream') {
       record.body = parseJson(raw);
       const problems = validateStreamingInputs(record.body);
       if (problems.length) return sendJson(res, 422, { detail: problems });
@@ -214,9 +217,11 @@ runAsCli(import.meta.url, () => {
       'chunk-ms': { type: 'string', default: '100' },
       'inter-chunk-ms': { type: 'string', default: '0' },
       audio: { type: 'string', default: 'espeak' },
+      api: { type: 'string', default: 'both' },
     },
   });
   return startCoqui({
+    apis: values.api === 'tts' || values.api === 'xtts-stream' ? [values.api] : ['tts', 'xtts-stream'],
     port: Number(values.port),
     host: values.host,
     step: {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { EngineError } from './types.js';
-import { encodeWav, Pcm16Decoder, WavStreamDecoder } from './wav.js';
+import { writeWav } from '../audio/wav.js';
+import { Pcm16Decoder, WavStreamDecoder } from './wav.js';
 
 function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
@@ -58,7 +59,7 @@ describe('WAV encode and streaming decode', () => {
         fc.array(fc.integer({ min: -32768, max: 32767 }), { maxLength: 300 }),
         fc.array(fc.nat(), { maxLength: 8 }),
         (values, cuts) => {
-          const wav = encodeWav(Int16Array.from(values), 22050);
+          const wav = writeWav(Int16Array.from(values), 22050);
           const { samples, rate } = decodeAll(wav, cuts);
           expect(rate).toBe(22050);
           expect(samples).toEqual(values);
@@ -99,7 +100,7 @@ describe('WAV encode and streaming decode', () => {
   it.each([
     ['not RIFF', new TextEncoder().encode('<html>not audio at all</html>')],
     ['8-bit PCM', header({ rate: 8000, channels: 1, bits: 8, tag: 1, dataBytes: 0 })],
-    ['truncated header', encodeWav(new Int16Array(4), 16000).subarray(0, 30)],
+    ['truncated header', writeWav(new Int16Array(4), 16000).subarray(0, 30)],
   ])('rejects %s as bad_response', (_name, bytes) => {
     const d = new WavStreamDecoder('tts');
     const run = (): void => {

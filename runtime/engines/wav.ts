@@ -1,32 +1,9 @@
 import { EngineError, type ComponentName } from './types.js';
 
 /**
- * WAV and raw PCM16LE as engines send and receive them over HTTP: a WAV writer for uploads and
- * incremental decoders that turn bytes into samples as they arrive (a chunk boundary may split a
- * sample or the header).
+ * Incremental decoders for audio bodies read over HTTP: bytes become samples as they arrive
+ * (a chunk boundary may split a sample or the header). Whole-file WAV read/write is runtime/audio/wav.ts.
  */
-
-/** A mono PCM16 WAV file of `pcm`. */
-export function encodeWav(pcm: Int16Array, sampleRate: number): Uint8Array {
-  const dataBytes = pcm.length * 2;
-  const out = new Uint8Array(44 + dataBytes);
-  const view = new DataView(out.buffer);
-  writeAscii(out, 0, 'RIFF');
-  view.setUint32(4, 36 + dataBytes, true);
-  writeAscii(out, 8, 'WAVE');
-  writeAscii(out, 12, 'fmt ');
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true); // PCM
-  view.setUint16(22, 1, true); // mono
-  view.setUint32(24, sampleRate, true);
-  view.setUint32(28, sampleRate * 2, true);
-  view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true);
-  writeAscii(out, 36, 'data');
-  view.setUint32(40, dataBytes, true);
-  for (let i = 0; i < pcm.length; i++) view.setInt16(44 + i * 2, pcm[i]!, true);
-  return out;
-}
 
 /** Raw little-endian PCM16 mono bytes to samples, keeping a split sample for the next chunk. */
 export class Pcm16Decoder {
@@ -176,10 +153,6 @@ function toInt16(u: number): number {
 
 function ascii(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!, bytes[at + 3]!);
-}
-
-function writeAscii(out: Uint8Array, at: number, text: string): void {
-  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

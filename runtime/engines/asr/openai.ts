@@ -1,7 +1,7 @@
 import OpenAI, { toFile } from 'openai';
 import { errorFromOpenAi, joinUrl, probe, redactUrl, retryAfterOf } from '../http.js';
 import { abortErrorOf, throwIfAborted, withRetry } from '../retry.js';
-import { encodeWav } from '../wav.js';
+import { writeWav } from '../../audio/wav.js';
 import {
   EngineError,
   isAbortError,
@@ -120,7 +120,7 @@ export class OpenAiAsr implements AsrEngine {
           audio.set(p, at);
           at += p.length;
         }
-        return this.transcribe(client, encodeWav(audio, SAMPLE_RATE), signal);
+        return this.transcribe(client, writeWav(audio, SAMPLE_RATE), signal);
       },
     };
   }

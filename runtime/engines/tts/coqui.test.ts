@@ -74,6 +74,44 @@ describe('CoquiTts, classic Coqui TTS server API (GET /api/tts)', () => {
   });
 });
 
+describe('CoquiTts, API detection', () => {
+  it('picks the classic API on a Coqui TTS server', async () => {
+    server = await startCoqui({ apis: ['tts'] });
+    const tts = await engine('auto');
+    expect(tts.status()).toMatchObject({ state: 'up', detail: expect.stringContaining('tts API') });
+    expect((await collectAudio(tts, TEXT)).error).toBeUndefined();
+    expect(on('/api/tts').filter((r) => r.query.text === TEXT)).toHaveLength(1);
+  });
+
+  it('picks /tts_stream on an XTTS streaming server', async () => {
+    server = await startCoqui({ apis: ['xtts-stream'], latentRows: 1 });
+    const tts = await engine(undefined);
+    expect(tts.status()).toMatchObject({ state: 'up', detail: expect.stringContaining('xtts-stream API') });
+    expect((await collectAudio(tts, TEXT)).error).toBeUndefined();
+    expect(on('/tts_stream')).toHaveLength(1);
+  });
+
+  it('detects on the first clause when the server was down at init', async () => {
+    server = await startCoqui({ apis: ['xtts-stream'], latentRows: 1 });
+    const { port } = server;
+    await server.close();
+    const tts = new CoquiTts({ baseUrl: `http://127.0.0.1:${port}`, maxRetries: 0 });
+    engines.push(tts);
+    await tts.init();
+    expect(tts.status().state).toBe('down');
+    server = await startCoqui({ port, apis: ['xtts-stream'], latentRows: 1 });
+    expect((await collectAudio(tts, TEXT)).error).toBeUndefined();
+    expect(on('/tts_stream')).toHaveLength(1);
+  });
+
+  it('refuses a server that speaks neither API', async () => {
+    server = await startCoqui({ apis: [] });
+    const tts = new CoquiTts({ baseUrl: server.url });
+    engines.push(tts);
+    await expect(tts.init()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+});
+
 describe('CoquiTts, XTTS streaming server API (POST /tts_stream)', () => {
   it('fetches the studio speaker once and streams 24 kHz audio after a zero-length WAV header', async () => {
     server = await startCoqui({ step: { chunkMs: 50, interChunkDelayMs: 5 } });

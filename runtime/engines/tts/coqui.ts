@@ -1,5 +1,5 @@
 import { errorFromFetch, ensureOk, joinUrl, probe, redactUrl } from '../http.js';
-import { abortErrorOf, withRetry } from '../retry.js';
+import { abortErrorOf, withRetry, type RetryOptions } from '../retry.js';
 import {
   EngineError,
   type AudioChunk,
@@ -20,12 +20,15 @@ import { HTTP_TTS_DEFAULTS, streamAudio, trackStatus } from './http-audio.js';
  *   with JSON `{text, language, speaker_embedding, gpt_cond_latent, add_wav_header: true,
  *   stream_chunk_size: "20"}` streams a WAV header whose data size is 0, then raw PCM16 at 24 kHz
  *   chunk by chunk as XTTS generates it.
+ *
+ * `auto` (default) tells them apart at init (or at the first clause if the server was down):
+ * the XTTS server has no `/api/tts` (404) and answers `GET /studio_speakers`.
  */
 export type CoquiApi = 'tts' | 'xtts-stream';
 
 export interface CoquiTtsOptions {
   baseUrl: string;
-  api: CoquiApi;
+  api?: CoquiApi | 'auto';
   /** `tts`: a `speaker_id` of a multi-speaker model; `xtts-stream`: a studio speaker name (default: the first). */
   speakerId?: string;
   /** `tts`: `language_id` of a multilingual model; `xtts-stream`: `language` (default `en`). */
@@ -53,6 +56,7 @@ export class CoquiTts implements TtsEngine {
   private readonly shutdown = new AbortController();
   private current: ComponentStatus = { state: 'loading', engine: 'coqui' };
   private speaker: Promise<StudioSpeaker> | undefined;
+  private api: CoquiApi | undefined;
 
   constructor(private readonly opts: CoquiTtsOptions) {}
 
@@ -62,29 +66,62 @@ export class CoquiTts implements TtsEngine {
     } catch {
       throw new EngineError('tts', 'config', `TTS base URL is not a URL: ${this.opts.baseUrl}`);
     }
-    if (this.opts.api !== 'tts' && this.opts.api !== 'xtts-stream') {
+    const wanted = this.opts.api ?? 'auto';
+    if (wanted !== 'auto' && wanted !== 'tts' && wanted !== 'xtts-stream') {
       throw new EngineError(
         'tts',
         'config',
-        `unknown Coqui API ${String(this.opts.api)} (tts or xtts-stream)`,
+        `unknown Coqui API ${String(wanted)} (auto, tts or xtts-stream)`,
       );
     }
-    const timeoutMs = this.opts.probeTimeoutMs ?? HTTP_TTS_DEFAULTS.probeTimeoutMs;
+    const signal = AbortSignal.timeout(this.opts.probeTimeoutMs ?? HTTP_TTS_DEFAULTS.probeTimeoutMs);
     let problem: string | undefined;
-    if (this.opts.api === 'xtts-stream') {
-      try {
-        await this.studioSpeaker(AbortSignal.timeout(timeoutMs));
-      } catch (err) {
-        if (err instanceof EngineError && err.code === 'config') throw err;
-        this.speaker = undefined; // fetched again on the first clause
-        problem = err instanceof Error ? err.message : String(err);
-      }
-    } else {
-      problem = await probe(joinUrl(this.opts.baseUrl, '/'), timeoutMs);
+    try {
+      const api = await this.resolveApi(signal);
+      if (api === 'xtts-stream') await this.studioSpeaker(signal);
+      else problem = await probe(joinUrl(this.opts.baseUrl, '/'), 2_000);
+    } catch (err) {
+      if (err instanceof EngineError && (err.code === 'config' || err.code === 'bad_response')) throw err;
+      this.speaker = undefined; // tried again on the first clause
+      problem = err instanceof Error ? err.message : String(err);
     }
     this.current = problem
       ? { state: 'down', engine: 'coqui', detail: problem }
-      : { state: 'up', engine: 'coqui', detail: `${this.opts.api} at ${redactUrl(this.opts.baseUrl)}` };
+      : { state: 'up', engine: 'coqui', detail: `${this.api} API at ${redactUrl(this.opts.baseUrl)}` };
+  }
+
+  /** The configured API, or the one the server speaks when `auto`. */
+  private async resolveApi(signal: AbortSignal): Promise<CoquiApi> {
+    if (this.api) return this.api;
+    const wanted = this.opts.api ?? 'auto';
+    if (wanted !== 'auto') return (this.api = wanted);
+    let apiTts: number;
+    let studio: number;
+    try {
+      [apiTts, studio] = (await Promise.all(
+        ['/api/tts', '/studio_speakers'].map(async (path) => {
+          const res = await fetch(joinUrl(this.opts.baseUrl, path), { signal });
+          await res.body?.cancel().catch(() => undefined);
+          return res.status;
+        }),
+      )) as [number, number];
+    } catch (err) {
+      if (signal.aborted)
+        throw new EngineError(
+          'tts',
+          'unavailable',
+          `Coqui server did not answer at ${redactUrl(this.opts.baseUrl)}`,
+          true,
+        );
+      throw errorFromFetch('tts', err);
+    }
+    if (apiTts !== 404) return (this.api = 'tts');
+    if (studio === 200) return (this.api = 'xtts-stream');
+    throw new EngineError(
+      'tts',
+      'bad_response',
+      `${redactUrl(this.opts.baseUrl)} speaks neither Coqui API (/api/tts nor /tts_stream)`,
+    );
   }
 
   status(): ComponentStatus {
@@ -107,10 +144,9 @@ export class CoquiTts implements TtsEngine {
     const input = text.trim();
     if (!input) return;
     const signal = AbortSignal.any([opts.signal, this.shutdown.signal]);
+    const api = await withRetry(() => this.resolveApi(signal), this.retryOptions(signal));
     const send =
-      this.opts.api === 'tts'
-        ? (s: AbortSignal) => this.sendClassic(input, s)
-        : await this.xttsSender(input, signal);
+      api === 'tts' ? (s: AbortSignal) => this.sendClassic(input, s) : await this.xttsSender(input, signal);
     yield* trackStatus(
       this,
       streamAudio(
@@ -141,16 +177,12 @@ export class CoquiTts implements TtsEngine {
     text: string,
     signal: AbortSignal,
   ): Promise<(s: AbortSignal) => Promise<Response>> {
-    const speaker = await withRetry(() => this.studioSpeaker(signal), {
-      retries: this.opts.maxRetries ?? HTTP_TTS_DEFAULTS.maxRetries,
-      baseDelayMs: this.opts.retryBaseDelayMs ?? HTTP_TTS_DEFAULTS.retryBaseDelayMs,
-      maxDelayMs: this.opts.retryMaxDelayMs ?? HTTP_TTS_DEFAULTS.retryMaxDelayMs,
-      signal,
-      isRetryable: (err) => err instanceof EngineError && err.retryable,
-    }).catch((err: unknown) => {
-      this.speaker = undefined;
-      throw err;
-    });
+    const speaker = await withRetry(() => this.studioSpeaker(signal), this.retryOptions(signal)).catch(
+      (err: unknown) => {
+        this.speaker = undefined;
+        throw err;
+      },
+    );
     const body = JSON.stringify({
       text,
       language: this.opts.language || 'en',
@@ -166,6 +198,16 @@ export class CoquiTts implements TtsEngine {
         body,
         signal: s,
       });
+  }
+
+  private retryOptions(signal: AbortSignal): RetryOptions {
+    return {
+      retries: this.opts.maxRetries ?? HTTP_TTS_DEFAULTS.maxRetries,
+      baseDelayMs: this.opts.retryBaseDelayMs ?? HTTP_TTS_DEFAULTS.retryBaseDelayMs,
+      maxDelayMs: this.opts.retryMaxDelayMs ?? HTTP_TTS_DEFAULTS.retryMaxDelayMs,
+      signal,
+      isRetryable: (err) => err instanceof EngineError && err.retryable,
+    };
   }
 
   /** The conditioning latents of the configured studio speaker, fetched once and kept. */
