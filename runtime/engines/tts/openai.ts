@@ -17,10 +17,10 @@ import { HTTP_TTS_DEFAULTS, streamAudio, trackStatus } from './http-audio.js';
 export interface OpenAiTtsOptions {
   baseUrl: string;
   apiKey?: string;
-  /** e.g. `tts-1`, `gpt-4o-mini-tts`, `kokoro`. */
-  model: string;
-  /** e.g. `alloy`. */
-  voice: string;
+  /** e.g. `tts-1`, `gpt-4o-mini-tts`, `kokoro`; default `tts-1`. */
+  model?: string;
+  /** e.g. `alloy`; default `alloy`. */
+  voice?: string;
   firstChunkTimeoutMs?: number;
   idleTimeoutMs?: number;
   maxRetries?: number;
@@ -28,6 +28,8 @@ export interface OpenAiTtsOptions {
   retryMaxDelayMs?: number;
   probeTimeoutMs?: number;
 }
+
+export const OPENAI_TTS_DEFAULTS = { model: 'tts-1', voice: 'alloy' } as const;
 
 /** OpenAI's `pcm` response format: 24 kHz, 16-bit signed little-endian, mono. */
 export const OPENAI_PCM_SAMPLE_RATE = 24_000;
@@ -42,8 +44,6 @@ export class OpenAiTts implements TtsEngine {
   constructor(private readonly opts: OpenAiTtsOptions) {}
 
   async init(): Promise<void> {
-    if (!this.opts.model) throw new EngineError('tts', 'config', 'TTS model name is empty');
-    if (!this.opts.voice) throw new EngineError('tts', 'config', 'TTS voice is empty');
     try {
       new URL(this.opts.baseUrl);
     } catch {
@@ -67,7 +67,7 @@ export class OpenAiTts implements TtsEngine {
       : {
           state: 'up',
           engine: 'openai',
-          detail: `${this.opts.model}/${this.opts.voice} at ${redactUrl(this.opts.baseUrl)}`,
+          detail: `${this.model()}/${this.voice()} at ${redactUrl(this.opts.baseUrl)}`,
         };
   }
 
@@ -91,7 +91,7 @@ export class OpenAiTts implements TtsEngine {
     const signal = AbortSignal.any([opts.signal, this.shutdown.signal]);
     const send = (trySignal: AbortSignal): Promise<Response> =>
       client.audio.speech.create(
-        { model: this.opts.model, voice: this.opts.voice, input, response_format: 'pcm' },
+        { model: this.model(), voice: this.voice(), input, response_format: 'pcm' },
         { signal: trySignal, maxRetries: 0 },
       );
     yield* trackStatus(
@@ -110,6 +110,14 @@ export class OpenAiTts implements TtsEngine {
         signal,
       ),
     );
+  }
+
+  private model(): string {
+    return this.opts.model || OPENAI_TTS_DEFAULTS.model;
+  }
+
+  private voice(): string {
+    return this.opts.voice || OPENAI_TTS_DEFAULTS.voice;
   }
 
   /** For trackStatus. */
