@@ -109,6 +109,10 @@ async function reapDeadAgents(log: (line: string) => void): Promise<void> {
   }
 }
 
+async function forgetNeighbor(address: string): Promise<void> {
+  await ip(['neigh', 'flush', 'to', address, 'dev', HARNESS_NETWORK.bridgeName]).catch(() => undefined);
+}
+
 export interface PodNetwork {
   netns: string;
   ip: string;
@@ -121,6 +125,7 @@ export interface PodNetwork {
  */
 export class AgentNetwork {
   private readonly used = new Set<number>();
+  private nextHost = FIRST_HOST;
 
   private constructor(
     readonly slot: number,
@@ -144,11 +149,19 @@ export class AgentNetwork {
   }
 
   async addPod(): Promise<PodNetwork> {
-    let host = FIRST_HOST;
-    while (this.used.has(host) && host <= LAST_HOST) host++;
-    if (host > LAST_HOST) {
+    // Round-robin, so a freed address is reused as late as possible.
+    let host: number | undefined;
+    for (let i = 0; i <= LAST_HOST - FIRST_HOST; i++) {
+      const candidate = FIRST_HOST + ((this.nextHost - FIRST_HOST + i) % (LAST_HOST - FIRST_HOST + 1));
+      if (!this.used.has(candidate)) {
+        host = candidate;
+        break;
+      }
+    }
+    if (host === undefined) {
       throw new NodeAgentNetworkError('NO_FREE_ADDRESS', `slot ${this.slot} has no free pod address`);
     }
+    this.nextHost = host + 1;
     this.used.add(host);
     const netns = `ga${this.slot}p${host}`;
     const hostVeth = `gav${this.slot}p${host}`;
@@ -164,6 +177,8 @@ export class AgentNetwork {
       await ip(['-n', netns, 'link', 'set', 'lo', 'up']);
       await ip(['-n', netns, 'addr', 'add', `${podIp}/${HARNESS_NETWORK.prefixLength}`, 'dev', 'eth0']);
       await ip(['-n', netns, 'link', 'set', 'eth0', 'up']);
+      // The host may still hold the MAC of an earlier pod with this address.
+      await forgetNeighbor(podIp);
     } catch (err) {
       await destroyNetns(netns);
       this.used.delete(host);
@@ -174,6 +189,7 @@ export class AgentNetwork {
 
   async removePod(pod: PodNetwork): Promise<void> {
     await destroyNetns(pod.netns);
+    await forgetNeighbor(pod.ip);
     const m = NETNS_PATTERN.exec(pod.netns);
     if (m) this.used.delete(Number(m[2]));
   }

@@ -88,6 +88,8 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  if (process.env.GOASSIST_AGENT_TEST_LOG)
+    writeFileSync(process.env.GOASSIST_AGENT_TEST_LOG, agentLog.join('\n'));
   await agent?.stop();
   await cp?.stop();
   rmSync(work, { recursive: true, force: true });
@@ -108,7 +110,7 @@ test('on start, removes namespaces and slots left behind by a killed agent', asy
     kubeconfigPath: cp.kubeconfigPath,
     nodeName: NODE,
     command: () => ({ cmd: process.execPath, args: [SCRIPT] }),
-    log: (line) => agentLog.push(line),
+    log: (line) => agentLog.push(`${new Date().toISOString()} ${line}`),
   });
   expect(netnsList()).not.toContain(`ga${slot}p9`);
   expect(existsSync(join(HARNESS_STATE_DIR, `slot-${slot}.json`))).toBe(false);
@@ -258,6 +260,32 @@ test('a missing Secret holds the container in CreateContainerConfigError until i
     body: { metadata: { name: 'later' }, stringData: { k: 'v' } },
   });
   await readyPod('waits');
+});
+
+test('a process that exits is restarted in the same namespace (restartPolicy Always) and becomes Ready again', async () => {
+  const signals = join(work, 'restarts.log');
+  await core.createNamespacedPod({
+    namespace: NS,
+    body: {
+      metadata: { name: 'restarts' },
+      spec: podSpec({ nodeName: NODE, restartPolicy: 'Always' }, [
+        { name: 'SIGNAL_LOG', value: signals },
+        { name: 'EXIT_AFTER_MS', value: '1500' },
+      ]),
+    },
+  });
+  const firstIp = (await readyPod('restarts')).status!.podIP;
+  const restarted = await waitFor('a restart', async () => {
+    const p = await core.readNamespacedPod({ namespace: NS, name: 'restarts' });
+    const cs = p.status?.containerStatuses?.[0];
+    return cs && cs.restartCount >= 1 ? p : undefined;
+  });
+  expect(restarted.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(3);
+  expect(restarted.status?.podIP).toBe(firstIp);
+  const pids = [...readFileSync(signals, 'utf8').matchAll(/listening (\d+)/g)].map((m) => m[1]!);
+  expect(new Set(pids).size).toBeGreaterThanOrEqual(2);
+  await core.deleteNamespacedPod({ namespace: NS, name: 'restarts', gracePeriodSeconds: 1 });
+  await gone('restarts');
 });
 
 test('stop removes its namespaces, its slot and (as the last agent) the bridge, and deletes its Node', async () => {

@@ -208,6 +208,7 @@ export class PodRunner {
       if (readinessProbe) {
         this.probes.push(
           new ProbeLoop(readinessProbe, target, (ok) => {
+            this.deps.log(`[${podKey(this.pod)}] readiness probe: ${ok ? 'ready' : 'not ready'}`);
             this.ready = ok;
             void this.reportStatus();
           }),

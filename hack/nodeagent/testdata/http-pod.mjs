@@ -2,7 +2,7 @@
 // gets in $SIGNAL_LOG, and with IGNORE_SIGTERM=1 keeps running (and ticking) after SIGTERM.
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { setInterval } from 'node:timers';
+import { setInterval, setTimeout } from 'node:timers';
 
 const port = Number(process.env.PORT ?? '8080');
 const signalLog = process.env.SIGNAL_LOG;
@@ -28,6 +28,9 @@ let terminating = false;
 setInterval(() => {
   if (terminating) record('tick');
 }, 100);
+
+// EXIT_AFTER_MS: exit with code 3 on its own after that long (to test restarts).
+if (process.env.EXIT_AFTER_MS) setTimeout(() => process.exit(3), Number(process.env.EXIT_AFTER_MS));
 
 process.on('SIGTERM', () => {
   record('SIGTERM');
