@@ -22,6 +22,10 @@ ALL_BINARIES=("${K8S_COMMANDS[@]}" etcd kwok)
 
 CACHE="${GOASSIST_CACHE:-$HOME/.cache/goassist}"
 KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}"
+# Binaries taken from KUBEBUILDER_ASSETS get their own cache dir, so they never mix with built ones.
+if [[ -n "${KUBEBUILDER_ASSETS:-}" && -d "${KUBEBUILDER_ASSETS}" ]]; then
+  KEY="${KEY}_assets-$(printf '%s' "$(cd "$KUBEBUILDER_ASSETS" && pwd -P)" | sha256sum | cut -c1-12)"
+fi
 ROOT="$CACHE/controlplane/$KEY"
 BIN="$ROOT/bin"
 STAMP="$ROOT/.complete"
@@ -34,7 +38,6 @@ if [[ -f "$STAMP" ]]; then
   exit 0
 fi
 
-command -v go >/dev/null || { log "error: the go toolchain is not on PATH"; exit 1; }
 mkdir -p "$BIN" "$ROOT/src"
 # Concurrent callers (parallel jest workers, a second shell) wait for one build instead of racing it.
 exec 9>"$ROOT/.build.lock"
@@ -63,6 +66,12 @@ if [[ -n "${KUBEBUILDER_ASSETS:-}" && -d "${KUBEBUILDER_ASSETS}" ]]; then
 fi
 
 need() { [[ ! -e "$BIN/$1" ]]; }
+for b in "${ALL_BINARIES[@]}"; do
+  if need "$b"; then
+    command -v go >/dev/null || { log "error: the go toolchain is not on PATH (needed to build $b)"; exit 1; }
+    break
+  fi
+done
 started=$SECONDS
 elapsed() { echo "$((SECONDS - started))s"; }
 
