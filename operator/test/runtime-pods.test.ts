@@ -1,0 +1,78 @@
+import { jest } from '@jest/globals';
+import { isInHarnessNetwork, startNodeAgent, type NodeAgent } from '../../hack/nodeagent/index.js';
+import type { KubeClient } from '../kube/client.js';
+import { adminClient, createCr, createNamespace, DEV, installCrd, sharedKubeconfig, startTestOperator, uniqueName, waitFor, waitForCondition, type TestOperator } from './harness.js';
+
+jest.setTimeout(300_000);
+
+const kubeconfig = sharedKubeconfig();
+const ns = uniqueName('gad-e2e');
+const nodeName = uniqueName('gad-e2e-node');
+let client: KubeClient;
+let op: TestOperator;
+let agent: NodeAgent;
+const agentLog: string[] = [];
+
+beforeAll(async () => {
+  await installCrd(kubeconfig);
+  client = adminClient(kubeconfig);
+  await createNamespace(client, ns);
+  agent = await startNodeAgent({ kubeconfigPath: kubeconfig, nodeName, log: (l) => agentLog.push(l) });
+  op = await startTestOperator({ kubeconfig, namespace: ns });
+});
+
+afterAll(async () => {
+  await op?.stop();
+  // Deleting the namespace ends the pods; the agent then stops their processes.
+  await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  await agent?.stop();
+  await client?.request('DELETE', `/api/v1/nodes/${nodeName}`).catch(() => undefined);
+  client?.close();
+});
+
+interface EndpointSlice {
+  metadata: { labels: Record<string, string> };
+  endpoints?: Array<{ addresses: string[]; conditions?: { ready?: boolean } }>;
+}
+
+describe('a GoAssistDeployment whose pods are real runtime processes', () => {
+  it('reaches Ready=True from the runtime\u2019s own /readyz, behind real EndpointSlices', async () => {
+    await createCr(client, ns, 'voice', {
+      image: 'ghcr.io/goassist/goassist:0.1.0',
+      replicas: 1,
+      nodeSelector: { 'kubernetes.io/hostname': nodeName },
+      runtime: { ...DEV, maxSessions: 4, drainTimeoutSeconds: 5 },
+    });
+    let cr;
+    try {
+      cr = await waitForCondition(client, ns, 'voice', 'Ready', 'True', 240_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nnode agent log:\n${agentLog.slice(-40).join('\n')}`);
+    }
+    const revision = cr.status!.stableRevision!;
+    expect(cr.status!.readyReplicas).toBe(1);
+    expect(cr.status!.phase).toBe('Ready');
+
+    const pods = await client.request<{ items: Array<{ metadata: { name: string }; status: { podIP: string } }> }>('GET', `/api/v1/namespaces/${ns}/pods`, {
+      query: { labelSelector: `goassist.io/revision=${revision}` },
+    });
+    const pod = pods.items[0];
+    const ip = agent.podIp(ns, pod!.metadata.name);
+    expect(ip).toBe(pod!.status.podIP);
+    expect(isInHarnessNetwork(ip!)).toBe(true);
+
+    // kube-controller-manager built the stable Service's endpoints from the real pod.
+    const slices = await waitFor('ready endpoint in the stable Service', async () => {
+      const res = await client.request<{ items: EndpointSlice[] }>('GET', `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, { query: { labelSelector: 'kubernetes.io/service-name=voice' } });
+      return res.items.some((s) => s.endpoints?.some((e) => e.addresses.includes(ip!) && e.conditions?.ready)) ? res.items : undefined;
+    });
+    expect(slices.length).toBeGreaterThan(0);
+
+    // The process is the runtime, and it learnt its revision through the downward API.
+    const health = await fetch(`http://${ip}:8000/health`, { signal: AbortSignal.timeout(5000) });
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { max_sessions: number }).max_sessions).toBe(4);
+    const metrics = await (await fetch(`http://${ip}:8000/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    expect(metrics).toContain(`revision="${revision}"`);
+  });
+});
