@@ -233,13 +233,15 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   informer.on('add', onPod);
   informer.on('update', onPod);
   informer.on('delete', onPodGone);
-  informer.on('error', (err: unknown) => {
+  // A list or watch that fails (apiserver restarting, connection dropped) is retried until stop().
+  const restartInformer = (err: unknown): void => {
     if (stopping) return;
-    log(`pod watch error: ${(err as Error)?.message ?? String(err)}; restarting`);
+    log(`pod watch error: ${(err as Error)?.message ?? String(err)}; retrying`);
     setTimeout(() => {
-      if (!stopping) informer.start().catch(() => undefined);
+      if (!stopping) informer.start().catch(restartInformer);
     }, INFORMER_RETRY_MS);
-  });
+  };
+  informer.on('error', restartInformer);
   await informer.start();
 
   return {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AppsV1Api,
+  CoordinationV1Api,
   CoreV1Api,
   DiscoveryV1Api,
   KubeConfig,
@@ -286,6 +287,33 @@ test('a process that exits is restarted in the same namespace (restartPolicy Alw
   expect(new Set(pids).size).toBeGreaterThanOrEqual(2);
   await core.deleteNamespacedPod({ namespace: NS, name: 'restarts', gracePeriodSeconds: 1 });
   await gone('restarts');
+});
+
+test('keeps running pods and picks up new ones after the apiserver restarts', async () => {
+  await cp.restartApiserver();
+  const restartedAt = Date.now();
+  await core.createNamespacedPod({
+    namespace: NS,
+    body: { metadata: { name: 'after-restart' }, spec: podSpec({ nodeName: NODE }) },
+  });
+  const pod = await readyPod('after-restart');
+  expect(isInHarnessNetwork(pod.status!.podIP!)).toBe(true);
+  const web = (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=web' })).items[0]!;
+  expect(isReady(web)).toBe(true);
+  // The lease is still being renewed by the agent.
+  const lease = await waitFor(
+    'a lease renewal after the restart',
+    async () => {
+      const kc = new KubeConfig();
+      kc.loadFromFile(cp.kubeconfigPath);
+      const l = await kc
+        .makeApiClient(CoordinationV1Api)
+        .readNamespacedLease({ namespace: 'kube-node-lease', name: NODE });
+      return new Date(l.spec!.renewTime!).getTime() > restartedAt ? l : undefined;
+    },
+    30_000,
+  );
+  expect(lease.spec?.holderIdentity).toBe(NODE);
 });
 
 test('stop removes its namespaces, its slot and (as the last agent) the bridge, and deletes its Node', async () => {
