@@ -1,0 +1,59 @@
+/**
+ * Optional hook points of the turn pipeline for tracing and the avatar. The pipeline calls them;
+ * it never depends on what stands behind them. Both default to doing nothing.
+ */
+/** Stages of a turn, in order. Each gets one span per turn (a false-interruption resume adds none). */
+export type TurnStage = 'end_of_turn' | 'asr' | 'llm' | 'tts' | 'playout';
+
+export interface StageSpan {
+  /** `error` is set when the stage failed (an abort is not a failure and ends the span normally). */
+  end(error?: unknown): void;
+}
+
+export interface TurnSpan {
+  /** A stage began at `startTime` (performance.now() ms; defaults to now). */
+  stage(stage: TurnStage, startTime?: number): StageSpan;
+  /** A point event on the turn, e.g. `first_audio`, `barge_in`, `clear`, `resume`. */
+  event(name: string, attributes?: Record<string, string | number | boolean>): void;
+  end(outcome: string, attributes?: Record<string, string | number | boolean>): void;
+}
+
+export interface TurnTracer {
+  /** Called when a turn is confirmed (end of turn or a text message); `startTime` is performance.now() ms. */
+  startTurn(attrs: { sessionId: string; turnId: number; startTime: number }): TurnSpan;
+}
+
+/**
+ * Receives the agent audio of one turn exactly as it is sent to the client (after resampling, in
+ * pacer chunks, at real-time pace), e.g. to stream it to Audio2Face. `cancel()` when the client is
+ * told to `clear` (barge-in) or the reply fails or is aborted (the avatar eases to neutral); `end()`
+ * once all audio was sent and played. After a false-interruption resume, `push` is called again with
+ * the audio from the stop point on (the sink starts a new stream). It may send its own events (e.g.
+ * `blendshapes`) through `sendEvent`.
+ */
+export interface AvatarSink {
+  push(pcm: Int16Array): void;
+  end(): void;
+  cancel(): void;
+}
+
+export interface AvatarSinkContext {
+  sessionId: string;
+  turnId: number;
+  sampleRate: number;
+  /** Aborted when the turn ends for any reason. */
+  signal: AbortSignal;
+  sendEvent(event: { type: string } & Record<string, unknown>): void;
+  /** Report an avatar failure: counted and sent as an `error` event; the audio goes on. */
+  reportError(error: unknown): void;
+}
+
+export type AvatarSinkFactory = (ctx: AvatarSinkContext) => AvatarSink | undefined;
+
+export const NOOP_STAGE_SPAN: StageSpan = { end() {} };
+export const NOOP_TURN_SPAN: TurnSpan = {
+  stage: () => NOOP_STAGE_SPAN,
+  event() {},
+  end() {},
+};
+export const NOOP_TRACER: TurnTracer = { startTurn: () => NOOP_TURN_SPAN };
