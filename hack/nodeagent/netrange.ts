@@ -15,8 +15,8 @@ export const HARNESS_NETWORK = {
   /** KWOK's fake pod IPs (10.213.128.0 - 10.213.191.255). */
   kwokPodCidr: '10.213.128.0/18',
   /** kube-apiserver --service-cluster-ip-range; the first address is the `kubernetes` Service. */
-  serviceCidr: '10.213.255.0/24',
-  firstServiceIp: '10.213.255.1',
+  serviceCidr: '10.213.240.0/20',
+  firstServiceIp: '10.213.240.1',
 } as const;
 
 /** True when `ip` is a dotted IPv4 address inside HARNESS_NETWORK.cidr. */
