@@ -289,6 +289,31 @@ test('a process that exits is restarted in the same namespace (restartPolicy Alw
   await gone('restarts');
 });
 
+test('a failing liveness probe gets the process restarted with SIGTERM', async () => {
+  const signals = join(work, 'liveness.log');
+  const spec = podSpec({ nodeName: NODE, terminationGracePeriodSeconds: 5 }, [
+    { name: 'SIGNAL_LOG', value: signals },
+    { name: 'LIVEZ_FAIL_AFTER_MS', value: '1500' },
+  ]);
+  spec.containers[0]!.livenessProbe = {
+    httpGet: { path: '/livez', port: 8080 },
+    periodSeconds: 1,
+    failureThreshold: 2,
+  };
+  await core.createNamespacedPod({ namespace: NS, body: { metadata: { name: 'unhealthy' }, spec } });
+  await waitFor('a liveness restart', async () => {
+    const p = await core.readNamespacedPod({ namespace: NS, name: 'unhealthy' });
+    return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1;
+  });
+  expect(readFileSync(signals, 'utf8')).toContain('SIGTERM');
+  await waitFor(
+    'the second process to listen',
+    () => readFileSync(signals, 'utf8').match(/listening/g)!.length >= 2,
+  );
+  await core.deleteNamespacedPod({ namespace: NS, name: 'unhealthy', gracePeriodSeconds: 1 });
+  await gone('unhealthy');
+});
+
 test('keeps running pods and picks up new ones after the apiserver restarts', async () => {
   await cp.restartApiserver();
   const restartedAt = Date.now();

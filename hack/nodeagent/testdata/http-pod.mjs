@@ -14,6 +14,11 @@ const server = createServer((req, res) => {
   if (req.url === '/readyz') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('ok');
+  } else if (req.url === '/livez') {
+    // LIVEZ_FAIL_AFTER_MS: /livez turns 500 after that long (to test liveness restarts).
+    const failAfter = Number(process.env.LIVEZ_FAIL_AFTER_MS ?? 'Infinity');
+    res.writeHead(process.uptime() * 1000 > failAfter ? 500 : 200);
+    res.end();
   } else if (req.url === '/env') {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(process.env));
