@@ -179,6 +179,7 @@ export class VoiceConversation implements Conversation {
     this.transport = undefined;
     this.vad?.close();
     this.vad = undefined;
+    this.tracer.endSession?.(this.ctx.sessionId);
   }
 
   handleText(text: string): void {

@@ -21,6 +21,8 @@ export interface TurnSpan {
 export interface TurnTracer {
   /** Called when a turn is confirmed (end of turn or a text message); `startTime` is performance.now() ms. */
   startTurn(attrs: { sessionId: string; turnId: number; startTime: number }): TurnSpan;
+  /** The session's conversation closed (ends a per-session span, if the tracer keeps one). */
+  endSession?(sessionId: string): void;
 }
 
 /**

@@ -1,0 +1,28 @@
+// Captures microphone samples and posts them to the page in ~32 ms Float32 blocks (at the context rate).
+class MicCapture extends AudioWorkletProcessor {
+  constructor() {
+    super();
+    this.block = new Float32Array(Math.round(sampleRate * 0.032));
+    this.filled = 0;
+  }
+
+  process(inputs) {
+    const channel = inputs[0] && inputs[0][0];
+    if (!channel) return true;
+    let offset = 0;
+    while (offset < channel.length) {
+      const take = Math.min(this.block.length - this.filled, channel.length - offset);
+      this.block.set(channel.subarray(offset, offset + take), this.filled);
+      this.filled += take;
+      offset += take;
+      if (this.filled === this.block.length) {
+        this.port.postMessage(this.block, [this.block.buffer]);
+        this.block = new Float32Array(this.block.length);
+        this.filled = 0;
+      }
+    }
+    return true;
+  }
+}
+
+registerProcessor('mic-capture', MicCapture);
