@@ -12,6 +12,7 @@ import { freeLoopbackPort } from './ports.js';
 import { ManagedProcess } from './process.js';
 import { RunRegistry } from './run-registry.js';
 import { HARNESS_NETWORK } from '../nodeagent/netrange.js';
+import { ensureHarnessGuardRoute } from '../nodeagent/network.js';
 
 export { ensureControlPlaneBinaries } from './binaries.js';
 export { ControlPlaneError, type ControlPlaneErrorCode } from './errors.js';
@@ -92,6 +93,10 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     opts.log?.(line);
   };
   RunRegistry.reapStale(log);
+  // ClusterIPs (10.213.255.0/24) route nowhere; make sure a stray connection fails on this machine.
+  await ensureHarnessGuardRoute().catch((err: unknown) =>
+    log(`warning: could not install the harness guard route: ${(err as Error).message}`),
+  );
   const registry = new RunRegistry(tempDir);
   const procs: ManagedProcess[] = [];
   let stopped = false;

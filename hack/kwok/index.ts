@@ -6,6 +6,7 @@ import { repoRoot } from '../controlplane/paths.js';
 import { freeLoopbackPort } from '../controlplane/ports.js';
 import { ManagedProcess } from '../controlplane/process.js';
 import { HARNESS_NETWORK } from '../nodeagent/netrange.js';
+import { ensureHarnessGuardRoute } from '../nodeagent/network.js';
 
 export interface KwokOptions {
   kubeconfigPath: string;
@@ -67,6 +68,8 @@ async function warmUpIpPool(core: CoreV1Api, nodeName: string, kwok: ManagedProc
 export async function startKwok(opts: KwokOptions): Promise<Kwok> {
   const log = opts.log ?? ((): void => {});
   const prefix = opts.namePrefix ?? 'kwok-node';
+  // Nothing sent to a fake pod IP may leave the machine, bridge or no bridge.
+  await ensureHarnessGuardRoute();
   const binDir = await ensureControlPlaneBinaries(log);
   const kc = new KubeConfig();
   kc.loadFromFile(opts.kubeconfigPath);

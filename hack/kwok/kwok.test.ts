@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../controlplane/index.js';
 import { waitFor } from '../controlplane/wait.js';
@@ -68,6 +69,19 @@ test('Deployment pods are scheduled onto the fake nodes and turn Running with po
     expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
   }
   expect(new Set(pods.map((p) => p.status!.podIP)).size).toBe(20);
+});
+
+test('the host has no route off the machine for fake pod IPs', async () => {
+  const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=many' })).items;
+  for (const p of pods) {
+    const r = spawnSync('ip', ['route', 'get', p.status!.podIP!], { encoding: 'utf8' });
+    const answer = r.stdout + r.stderr;
+    // On the harness bridge when a node agent has one up, otherwise unreachable; never via a gateway.
+    expect(answer.includes(`dev ${HARNESS_NETWORK.bridgeName}`) || /No route to host/.test(answer)).toBe(
+      true,
+    );
+    expect(answer).not.toMatch(/ via /);
+  }
 });
 
 test('stop deletes the fake nodes', async () => {

@@ -109,6 +109,23 @@ async function reapDeadAgents(log: (line: string) => void): Promise<void> {
   }
 }
 
+const GUARD_ROUTE_METRIC = '4242';
+
+/**
+ * Installs (once; it stays) `unreachable 10.213.0.0/16` at a high metric. While the bridge exists its
+ * own route wins; without it (KWOK or the control plane alone), a packet for a fake pod IP or a
+ * ClusterIP fails locally with EHOSTUNREACH instead of following the default route off the machine.
+ */
+export async function ensureHarnessGuardRoute(): Promise<void> {
+  const routes = await ip(['-4', 'route', 'show', 'type', 'unreachable']);
+  if (routes.split('\n').some((l) => l.startsWith(`unreachable ${HARNESS_NETWORK.cidr} `))) return;
+  await ip(['route', 'add', 'unreachable', HARNESS_NETWORK.cidr, 'metric', GUARD_ROUTE_METRIC]).catch(
+    (err) => {
+      if (!/File exists/.test((err as Error).message)) throw err;
+    },
+  );
+}
+
 async function forgetNeighbor(address: string): Promise<void> {
   await ip(['neigh', 'flush', 'to', address, 'dev', HARNESS_NETWORK.bridgeName]).catch(() => undefined);
 }
@@ -134,6 +151,7 @@ export class AgentNetwork {
 
   static async claim(nodeName: string, log: (line: string) => void): Promise<AgentNetwork> {
     return withHarnessLock(async () => {
+      await ensureHarnessGuardRoute();
       await reapDeadAgents(log);
       for (let slot = HARNESS_NETWORK.agentSlotMin; slot <= HARNESS_NETWORK.agentSlotMax; slot++) {
         if (existsSync(slotFile(slot))) continue;
