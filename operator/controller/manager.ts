@@ -64,6 +64,7 @@ export class Manager {
       kind: KINDS[kind] as KindRef,
       namespace: this.opts.namespace,
       labelSelector: LABEL_DEPLOYMENT,
+      indexKeys: (o) => (o.metadata.ownerReferences ?? []).filter((r) => r.controller).map((r) => r.uid),
       log: (msg, fields) => this.opts.log?.('warn', msg, fields),
     });
     const owner = (o: KubeObject) =>
@@ -82,14 +83,12 @@ export class Manager {
   private world(): World {
     return {
       cr: (ns, name) => this.crs.get(ns, name),
+      // A uid is unique cluster-wide; the namespace check only guards against a forged owner reference.
       owned: (kind, ns, uid) =>
         this.children
           .get(kind)
-          ?.list(
-            (o) =>
-              o.metadata.namespace === ns &&
-              (o.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.controller),
-          ) ?? [],
+          ?.byIndex(uid)
+          .filter((o) => o.metadata.namespace === ns) ?? [],
       gatewayApiAvailable: () => this.gatewayApi,
     };
   }

@@ -18,6 +18,8 @@ export interface InformerOptions {
   labelSelector?: string;
   /** Page size of the list calls. */
   pageSize?: number;
+  /** Keys under which each object is also indexed (for example its owner's uid), for byIndex(). */
+  indexKeys?: (obj: KubeObject) => string[];
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -40,6 +42,7 @@ const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.nam
  */
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
+  private readonly index = new Map<string, Map<string, T>>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private readonly abort = new AbortController();
   private readonly backoff = new Backoff(200, 30_000);
@@ -79,6 +82,28 @@ export class Informer<T extends KubeObject> {
 
   get(namespace: string | undefined, name: string): T | undefined {
     return this.cache.get(`${namespace ?? ''}/${name}`);
+  }
+
+  /** Objects indexed under `indexKey` (see InformerOptions.indexKeys). */
+  byIndex(indexKey: string): T[] {
+    return [...(this.index.get(indexKey)?.values() ?? [])];
+  }
+
+  private put(key: string, obj: T | undefined): void {
+    const old = this.cache.get(key);
+    if (old && this.opts.indexKeys) for (const k of this.opts.indexKeys(old)) this.index.get(k)?.delete(key);
+    if (obj === undefined) {
+      this.cache.delete(key);
+      return;
+    }
+    this.cache.set(key, obj);
+    if (this.opts.indexKeys) {
+      for (const k of this.opts.indexKeys(obj)) {
+        let m = this.index.get(k);
+        if (!m) this.index.set(k, (m = new Map()));
+        m.set(key, obj);
+      }
+    }
   }
 
   list(filter?: (o: T) => boolean): T[] {
@@ -140,8 +165,8 @@ export class Informer<T extends KubeObject> {
     } while (cont);
     this.lists++;
     const old = new Map(this.cache);
-    this.cache.clear();
-    for (const [k, v] of fresh) this.cache.set(k, v);
+    for (const k of old.keys()) if (!fresh.has(k)) this.put(k, undefined);
+    for (const [k, v] of fresh) this.put(k, v);
     this.resourceVersion = rv;
     for (const [k, obj] of fresh) {
       const before = old.get(k);
@@ -192,10 +217,10 @@ export class Informer<T extends KubeObject> {
     const key = keyOf(obj);
     const before = this.cache.get(key);
     if (ev.type === 'DELETED') {
-      this.cache.delete(key);
+      this.put(key, undefined);
       this.emit('delete', obj);
     } else {
-      this.cache.set(key, obj);
+      this.put(key, obj);
       if (before) this.emit('update', obj, before);
       else this.emit('add', obj);
     }

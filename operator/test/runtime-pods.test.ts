@@ -1,7 +1,19 @@
 import { jest } from '@jest/globals';
 import { isInHarnessNetwork, startNodeAgent, type NodeAgent } from '../../hack/nodeagent/index.js';
 import type { KubeClient } from '../kube/client.js';
-import { adminClient, createCr, createNamespace, DEV, installCrd, sharedKubeconfig, startTestOperator, uniqueName, waitFor, waitForCondition, type TestOperator } from './harness.js';
+import {
+  adminClient,
+  createCr,
+  createNamespace,
+  DEV,
+  installCrd,
+  sharedKubeconfig,
+  startTestOperator,
+  uniqueName,
+  waitFor,
+  waitForCondition,
+  type TestOperator,
+} from './harness.js';
 
 jest.setTimeout(300_000);
 
@@ -53,7 +65,9 @@ describe('a GoAssistDeployment whose pods are real runtime processes', () => {
     expect(cr.status!.readyReplicas).toBe(1);
     expect(cr.status!.phase).toBe('Ready');
 
-    const pods = await client.request<{ items: Array<{ metadata: { name: string }; status: { podIP: string } }> }>('GET', `/api/v1/namespaces/${ns}/pods`, {
+    const pods = await client.request<{
+      items: Array<{ metadata: { name: string }; status: { podIP: string } }>;
+    }>('GET', `/api/v1/namespaces/${ns}/pods`, {
       query: { labelSelector: `goassist.io/revision=${revision}` },
     });
     const pod = pods.items[0];
@@ -63,8 +77,14 @@ describe('a GoAssistDeployment whose pods are real runtime processes', () => {
 
     // kube-controller-manager built the stable Service's endpoints from the real pod.
     const slices = await waitFor('ready endpoint in the stable Service', async () => {
-      const res = await client.request<{ items: EndpointSlice[] }>('GET', `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, { query: { labelSelector: 'kubernetes.io/service-name=voice' } });
-      return res.items.some((s) => s.endpoints?.some((e) => e.addresses.includes(ip!) && e.conditions?.ready)) ? res.items : undefined;
+      const res = await client.request<{ items: EndpointSlice[] }>(
+        'GET',
+        `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`,
+        { query: { labelSelector: 'kubernetes.io/service-name=voice' } },
+      );
+      return res.items.some((s) => s.endpoints?.some((e) => e.addresses.includes(ip!) && e.conditions?.ready))
+        ? res.items
+        : undefined;
     });
     expect(slices.length).toBeGreaterThan(0);
 
@@ -72,7 +92,9 @@ describe('a GoAssistDeployment whose pods are real runtime processes', () => {
     const health = await fetch(`http://${ip}:8000/health`, { signal: AbortSignal.timeout(5000) });
     expect(health.status).toBe(200);
     expect(((await health.json()) as { max_sessions: number }).max_sessions).toBe(4);
-    const metrics = await (await fetch(`http://${ip}:8000/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const metrics = await (
+      await fetch(`http://${ip}:8000/metrics`, { signal: AbortSignal.timeout(5000) })
+    ).text();
     expect(metrics).toContain(`revision="${revision}"`);
   });
 });

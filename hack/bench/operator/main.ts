@@ -36,7 +36,9 @@ log(`starting control plane (controller-manager + scheduler)`);
 const cp = await startControlPlane({ controllerManager: true, scheduler: true });
 let operator: ReturnType<typeof spawn> | undefined;
 let kwok: Awaited<ReturnType<typeof startKwok>> | undefined;
-const cleanup = async () => {
+let cleaning: Promise<void> | undefined;
+const cleanup = () => (cleaning ??= stopAll());
+const stopAll = async () => {
   if (operator && operator.exitCode === null) {
     operator.kill('SIGTERM');
     await new Promise((r) => operator!.once('exit', r));
@@ -74,7 +76,7 @@ try {
       LOG_LEVEL: 'warn',
       POD_NAME: 'bench-operator',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit'],
   });
   const opPid = operator.pid!;
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
