@@ -1,7 +1,7 @@
 // GoAssist web client: creates a session, streams the microphone, plays the agent, shows what happens.
 // Protocol: docs/protocol.md. `window.goassist` exposes the client's state for tests and debugging.
 import { AudioPlayer, startMicrophone } from './audio.js';
-import { Face } from './face.js';
+import { AvatarFace } from './avatar.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -35,13 +35,20 @@ let socket = null;
 let mic = null;
 let player = null;
 let outputRate = 24000;
-const face = new Face($('face'));
+/** Where the first chunk after the latest `audio_start` starts playing (AudioContext time), for the face. */
+let segment = { turnId: null, startsAt: null, pending: false };
+const face = new AvatarFace($('face'), {
+  getPlayback: () =>
+    player && segment.startsAt !== null
+      ? { turnId: segment.turnId, seconds: player.context.currentTime - segment.startsAt }
+      : null,
+});
+face.start();
 /** Send times of our audio by position in the input timeline (ms), to measure TTFA ourselves. */
 let sentMs = 0;
 const sendLog = [];
 let speechEndSentAt = null;
 let awaitingFirstAudio = null;
-let audioStartAt = 0;
 const agentLines = new Map();
 
 function showError(message) {
@@ -170,7 +177,8 @@ function onAudio(data) {
     speechEndSentAt = null;
     renderTurns();
   }
-  player.play(new Int16Array(data), outputRate);
+  const startsAt = player.play(new Int16Array(data), outputRate);
+  if (segment.pending) segment = { ...segment, startsAt, pending: false };
 }
 
 function turnRow(id) {
@@ -184,6 +192,7 @@ function turnRow(id) {
 
 function onEvent(event) {
   client.events.push(event);
+  face.handleEvent(event);
   switch (event.type) {
     case 'ready':
       outputRate = event.output_sample_rate;
@@ -218,20 +227,16 @@ function onEvent(event) {
       }
       break;
     case 'audio_start':
-      audioStartAt = performance.now();
+      segment = { turnId: event.turn_id, startsAt: null, pending: true };
       if (!event.resumed) awaitingFirstAudio = event.turn_id;
       break;
     case 'clear':
       client.clears++;
       player.clear();
-      face.clear();
       break;
     case 'turn_metrics':
       Object.assign(turnRow(event.turn_id), event);
       renderTurns();
-      break;
-    case 'blendshapes':
-      face.onBlendshapes(event, audioStartAt);
       break;
     case 'error':
       showError(`${event.code}: ${event.message}`);

@@ -75,6 +75,7 @@ export class AudioPlayer {
     await this.context.resume();
   }
 
+  /** Schedules a chunk after the previous one; returns its start time on the AudioContext clock. */
   play(pcm, sampleRate) {
     const buffer = this.context.createBuffer(1, pcm.length, sampleRate);
     const data = buffer.getChannelData(0);
@@ -92,6 +93,7 @@ export class AudioPlayer {
       this.sources.delete(source);
       this.samplesPlayed += pcm.length;
     };
+    return start;
   }
 
   /** Seconds of audio scheduled but not yet played. */
