@@ -8,6 +8,10 @@ export type TurnStage = 'end_of_turn' | 'asr' | 'llm' | 'tts' | 'playout';
 export interface StageSpan {
   /** `error` is set when the stage failed (an abort is not a failure and ends the span normally). */
   end(error?: unknown): void;
+  /** A point event on the stage: `first_token` (llm), `first_chunk` (tts). */
+  event?(name: string, attributes?: Record<string, string | number | boolean>): void;
+  /** Runs every step of `iterable` in the stage's trace context, so the engine's HTTP/gRPC calls carry it. */
+  wrap?<T>(iterable: AsyncIterable<T>): AsyncIterable<T>;
 }
 
 export interface TurnSpan {

@@ -158,9 +158,14 @@ export class AgentReply {
     const started = performance.now();
     const stage = this.span.stage('llm', started);
     try {
-      for await (const delta of this.deps.llm.stream(messages, { signal })) {
+      // Iterated in the stage's trace context, so the LLM's HTTP call carries `traceparent`.
+      const tokens = this.deps.llm.stream(messages, { signal });
+      for await (const delta of stage.wrap?.(tokens) ?? tokens) {
         if (signal.aborted) break;
-        if (this.timings.llmTtftMs === undefined) this.timings.llmTtftMs = performance.now() - started;
+        if (this.timings.llmTtftMs === undefined) {
+          this.timings.llmTtftMs = performance.now() - started;
+          stage.event?.('first_token');
+        }
         this.fullText += delta;
         this.callbacks.sendEvent({ type: 'agent_text', turn_id: this.turnId, delta });
         for (const text of splitter.push(delta)) clauses.push({ text, readyAt: performance.now() });
@@ -190,10 +195,13 @@ export class AgentReply {
         let samples = 0;
         let resampler: ReturnType<ResamplerFactory> | undefined;
         let inputRate = 0;
-        for await (const chunk of this.deps.tts.synthesize(clause.text, { signal })) {
+        const chunks = this.deps.tts.synthesize(clause.text, { signal });
+        for await (const chunk of stage.wrap?.(chunks) ?? chunks) {
           if (signal.aborted) break;
-          if (this.timings.ttsFirstChunkMs === undefined)
+          if (this.timings.ttsFirstChunkMs === undefined) {
             this.timings.ttsFirstChunkMs = performance.now() - clause.readyAt;
+            stage.event?.('first_chunk');
+          }
           if (resampler === undefined || chunk.sampleRate !== inputRate) {
             inputRate = chunk.sampleRate;
             resampler = this.deps.createResampler(inputRate, outputRate);
