@@ -125,8 +125,7 @@ export class VoiceConversation implements Conversation {
   private turnIds = 0;
   private readonly history: ConversationHistory;
   private readonly tracer: TurnTracer;
-  private errorWindowStart = 0;
-  private errorsInWindow = 0;
+  private readonly errorWindows = new Map<string, { start: number; count: number }>();
 
   constructor(
     private readonly ctx: ConversationContext,
@@ -665,15 +664,19 @@ export class VoiceConversation implements Conversation {
     });
   }
 
-  /** Client mistakes are answered, not counted as runtime errors; a flood gets at most 10 answers a second. */
+  /**
+   * Client mistakes are answered, not counted as runtime errors (a broken client must not fail a
+   * canary). A flood gets at most 10 answers a second per code.
+   */
   private reportProtocolError(err: unknown): void {
     if (!(err instanceof ProtocolError)) throw err;
     const now = performance.now();
-    if (now - this.errorWindowStart >= 1000) {
-      this.errorWindowStart = now;
-      this.errorsInWindow = 0;
+    const window = this.errorWindows.get(err.code);
+    if (window === undefined || now - window.start >= 1000) {
+      this.errorWindows.set(err.code, { start: now, count: 1 });
+    } else if (++window.count > ERROR_EVENTS_PER_SECOND) {
+      return;
     }
-    if (++this.errorsInWindow > ERROR_EVENTS_PER_SECOND) return;
     this.send({ type: 'error', code: err.code, message: err.message });
   }
 }
