@@ -129,22 +129,20 @@ export class Reconciler {
     // Apply each kept revision's objects; a pending revision replaces the stable one once it is ready.
     const observed = new Map<string, KubeObject>();
     const desired: KubeObject[] = [];
-    for (const rev of new Set([stable, target])) {
-      for (const obj of revisionObjects(vcr, rev)) {
-        desired.push(obj);
-        observed.set(childKey(obj), await this.ensure(obj, stats, signal));
-      }
-    }
+    for (const rev of new Set([stable, target])) desired.push(...revisionObjects(vcr, rev));
+    // Independent objects: applied concurrently so one pass costs one round trip, not four.
+    await Promise.all(
+      desired.map(async (obj) => observed.set(childKey(obj), await this.ensure(obj, stats, signal))),
+    );
     const deploymentOf = (rev: string) =>
       observed.get(`Deployment/${namespace}/${revisionObjectName(name, rev)}`) as V1Deployment | undefined;
     const promoted = target !== stable && deploymentReady(deploymentOf(target));
     const previousStable = stable;
     if (promoted) stable = target;
 
-    for (const obj of frontObjects(vcr, stable)) {
-      desired.push(obj);
-      await this.ensure(obj, stats, signal);
-    }
+    const front = frontObjects(vcr, stable);
+    desired.push(...front);
+    await Promise.all(front.map((obj) => this.ensure(obj, stats, signal)));
     // Old revisions go only once the front objects point at the new one.
     const keep = promoted
       ? desired.filter((o) => o.metadata.labels?.[LABEL_REVISION] !== previousStable)
