@@ -46,6 +46,8 @@ export interface RecordedA2fCall {
   sent: string[];
   header?: A2fAudioStreamHeader;
   audioBytes: number;
+  /** The audio itself, when the stand-in was started with `recordAudio`. */
+  audio: Buffer[];
   /** The client cancelled the call (e.g. barge-in). */
   cancelled: boolean;
   /** Request metadata (e.g. `traceparent`). */
@@ -74,6 +76,8 @@ export interface Audio2FaceStandIn {
 export interface Audio2FaceStandInOptions {
   port?: number;
   host?: string;
+  /** Keep every call's audio in `calls[i].audio` (tests compare it with what the client heard). */
+  recordAudio?: boolean;
   defaults?: Partial<A2fCallScript>;
 }
 
@@ -101,7 +105,7 @@ export async function startAudio2FaceStandIn(
     s.addService(loadA2fControllerService().service, {
       ProcessAudioStream: (call: A2fServerStream) => {
         const script = { ...handle.defaults, ...(handle.script.shift() ?? {}) };
-        new StandInCall(call, script, calls, () => handle.kill()).start();
+        new StandInCall(call, script, calls, () => handle.kill(), opts.recordAudio ?? false).start();
       },
     });
     return s;
@@ -134,6 +138,7 @@ class StandInCall {
     private readonly script: A2fCallScript,
     calls: RecordedA2fCall[],
     private readonly crash: () => void,
+    private readonly recordAudio: boolean,
   ) {
     const metadata: Record<string, string> = {};
     for (const [key, value] of Object.entries(call.metadata.getMap())) metadata[key] = String(value);
@@ -141,6 +146,7 @@ class StandInCall {
       received: [],
       sent: [],
       audioBytes: 0,
+      audio: [],
       cancelled: false,
       metadata,
       finished: false,
@@ -202,6 +208,7 @@ class StandInCall {
 
   private onAudio(buffer: Buffer): void {
     this.record.audioBytes += buffer.length;
+    if (this.recordAudio) this.record.audio.push(Buffer.from(buffer));
     if (buffer.length % 2 !== 0) return this.reject('audio_buffer holds an odd number of bytes');
     const samples = new Int16Array(buffer.length / 2);
     for (let i = 0; i < samples.length; i++) samples[i] = buffer.readInt16LE(i * 2);
