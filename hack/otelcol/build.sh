@@ -26,6 +26,14 @@ fi
 
 command -v go >/dev/null || { log "error: the go toolchain is not on PATH"; exit 1; }
 mkdir -p "$ROOT/tools" "$ROOT/src"
+# Parallel test workers may all ask for the collector: one builds, the others wait for it.
+exec 9>"$ROOT/.lock"
+flock 9
+if [[ -f "$STAMP" && -x "$BIN" ]]; then
+  log "built meanwhile: $BIN"
+  echo "$BIN"
+  exit 0
+fi
 export CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:-} -p=2 -buildvcs=false -trimpath"
 export GOTOOLCHAIN=local
