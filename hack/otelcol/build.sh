@@ -9,6 +9,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MANIFEST="$HERE/builder-config.yaml"
 BUILDER_VERSION="${GOASSIST_OCB_VERSION:-v0.165.0}"
+# The collector's stable modules (confmap providers) released together with BUILDER_VERSION.
+COLLECTOR_STABLE_VERSION="${GOASSIST_OTELCOL_STABLE_VERSION:-v1.71.0}"
 # The manifest's contents are part of the key, so editing it rebuilds.
 MANIFEST_SUM="$(sha256sum "$MANIFEST" | cut -c1-12)"
 CACHE="${GOASSIST_CACHE:-$HOME/.cache/goassist}"
@@ -52,6 +54,18 @@ sed "s#OUTPUT_PATH#$ROOT/src#" "$MANIFEST" >"$ROOT/builder-config.yaml"
 # just what the binary imports.
 log "generating the collector sources"
 "$BUILDER" --config "$ROOT/builder-config.yaml" --skip-get-modules --skip-compilation >&2
+# Without its module step the builder writes no go.mod: list the components of the manifest and
+# the core modules the generated code imports, at the versions of this builder release; go build
+# resolves the rest.
+{
+  printf 'module goassist.local/otelcol\n\ngo 1.25\n\nrequire (\n'
+  sed -nE 's/^[[:space:]]*- gomod:[[:space:]]*(.+)$/\t\1/p' "$MANIFEST"
+  for p in env file http https yaml; do
+    printf '\tgo.opentelemetry.io/collector/confmap/provider/%sprovider %s\n' "$p" "$COLLECTOR_STABLE_VERSION"
+  done
+  printf '\tgo.opentelemetry.io/collector/otelcol %s\n' "$BUILDER_VERSION"
+  printf '\tgo.opentelemetry.io/collector/service %s\n)\n' "$BUILDER_VERSION"
+} >"$ROOT/src/go.mod"
 log "building the collector (first build takes several minutes on 2 cores)"
 (cd "$ROOT/src" && go build -mod=mod -o otelcol-goassist . >&2)
 cp "$ROOT/src/otelcol-goassist" "$BIN.tmp"
