@@ -1,47 +1,38 @@
--- Argo CD health check for goassist.io/GoAssistDeployment.
+-- Argo CD health check for goassist.io/GoAssistDeployment (Lua 5.1, as Argo CD runs it).
 -- Install: argocd-cm data key `resource.customizations.health.goassist.io_GoAssistDeployment`
--- (see config/argocd/argocd-cm-patch.yaml). Argo CD runs it on Lua 5.1 with the object as `obj`.
-local hs = {}
-
-local function condition(name)
-  if obj.status == nil or obj.status.conditions == nil then
-    return nil
-  end
-  for _, c in ipairs(obj.status.conditions) do
-    if c.type == name then
-      return c
-    end
-  end
-  return nil
-end
-
-local generation = obj.metadata and obj.metadata.generation or nil
-if obj.status == nil or obj.status.observedGeneration == nil
-    or (generation ~= nil and obj.status.observedGeneration < generation) then
-  hs.status = "Progressing"
-  hs.message = "Waiting for the operator to observe the latest spec"
+-- (see docs/operator.md). It trusts only a status written for the current generation.
+local hs = { status = "Progressing", message = "Waiting for the operator" }
+if obj.status == nil then
   return hs
 end
-
-local ready = condition("Ready")
-local degraded = condition("Degraded")
-local progressing = condition("Progressing")
-
-if obj.status.phase == "Invalid" or (degraded ~= nil and degraded.status == "True") then
+local st = obj.status
+if obj.metadata ~= nil and obj.metadata.generation ~= nil and st.observedGeneration ~= obj.metadata.generation then
+  hs.message = "Waiting for the operator to observe generation " .. tostring(obj.metadata.generation)
+  return hs
+end
+local ready, progressing, degraded
+if st.conditions ~= nil then
+  for _, c in ipairs(st.conditions) do
+    if c.type == "Ready" then ready = c end
+    if c.type == "Progressing" then progressing = c end
+    if c.type == "Degraded" then degraded = c end
+  end
+end
+if st.phase == "Invalid" or (degraded ~= nil and degraded.status == "True") then
   hs.status = "Degraded"
-  hs.message = (degraded and degraded.message) or obj.status.message or "Invalid spec"
+  hs.message = (degraded and degraded.message) or st.message or "Degraded"
   return hs
 end
-if obj.spec ~= nil and obj.spec.paused == true then
+if st.phase == "Paused" or (progressing ~= nil and progressing.reason == "Paused") then
   hs.status = "Suspended"
-  hs.message = obj.status.message or "Paused"
+  hs.message = (progressing and progressing.message) or st.message or "Paused"
   return hs
 end
 if ready ~= nil and ready.status == "True" and (progressing == nil or progressing.status ~= "True") then
   hs.status = "Healthy"
-  hs.message = ready.message or "Ready"
+  hs.message = ready.message
   return hs
 end
 hs.status = "Progressing"
-hs.message = (progressing and progressing.message) or (ready and ready.message) or obj.status.message or "Reconciling"
+hs.message = st.message or (ready and ready.message) or "Progressing"
 return hs

@@ -55,25 +55,50 @@ describe('a GoAssistDeployment whose pods are real runtime processes', () => {
       nodeSelector: { 'kubernetes.io/hostname': nodeName },
       runtime: { ...DEV, maxSessions: 4, drainTimeoutSeconds: 5 },
     });
+    // The node agent starts the runtime for the pod in its own network namespace.
+    const pods = await waitFor(
+      'a running pod with an IP',
+      async () => {
+        const res = await client.request<{
+          items: Array<{
+            metadata: { name: string; labels: Record<string, string> };
+            status: { phase?: string; podIP?: string };
+          }>;
+        }>('GET', `/api/v1/namespaces/${ns}/pods`, {
+          query: { labelSelector: 'goassist.io/deployment=voice' },
+        });
+        return res.items.some((p) => p.status.phase === 'Running' && p.status.podIP) ? res.items : undefined;
+      },
+      120_000,
+    );
+    const pod = pods[0]!;
+    const revision = pod.metadata.labels['goassist.io/revision']!;
+    const ip = agent.podIp(ns, pod.metadata.name);
+    expect(ip).toBe(pod.status.podIP);
+    expect(isInHarnessNetwork(ip!)).toBe(true);
+    const livez = await waitFor(
+      'runtime /livez',
+      () =>
+        fetch(`http://${ip}:8000/livez`, { signal: AbortSignal.timeout(3000) }).then((r) =>
+          r.ok ? r : undefined,
+        ),
+      60_000,
+    );
+    expect(livez.status).toBe(200);
+
     let cr;
     try {
-      cr = await waitForCondition(client, ns, 'voice', 'Ready', 'True', 240_000);
+      cr = await waitForCondition(client, ns, 'voice', 'Ready', 'True', 120_000);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nnode agent log:\n${agentLog.slice(-40).join('\n')}`);
+      const readyz = await fetch(`http://${ip}:8000/readyz`, { signal: AbortSignal.timeout(3000) }).then(
+        (r) => r.text(),
+        (e: Error) => e.message,
+      );
+      throw new Error(`${(err as Error).message}\nthe runtime's /readyz says: ${readyz}`);
     }
-    const revision = cr.status!.stableRevision!;
+    expect(cr.status!.stableRevision).toBe(revision);
     expect(cr.status!.readyReplicas).toBe(1);
     expect(cr.status!.phase).toBe('Ready');
-
-    const pods = await client.request<{
-      items: Array<{ metadata: { name: string }; status: { podIP: string } }>;
-    }>('GET', `/api/v1/namespaces/${ns}/pods`, {
-      query: { labelSelector: `goassist.io/revision=${revision}` },
-    });
-    const pod = pods.items[0];
-    const ip = agent.podIp(ns, pod!.metadata.name);
-    expect(ip).toBe(pod!.status.podIP);
-    expect(isInHarnessNetwork(ip!)).toBe(true);
 
     // kube-controller-manager built the stable Service's endpoints from the real pod.
     const slices = await waitFor('ready endpoint in the stable Service', async () => {
