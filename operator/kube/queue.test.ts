@@ -63,3 +63,14 @@ describe('WorkQueue.get with a signal', () => {
     expect(await q.get()).toBe('k');
   });
 });
+
+describe('WorkQueue overall retry budget', () => {
+  it('lets a burst through at the per-key delay, then spaces retries by the bucket rate', () => {
+    const q = new WorkQueue({ baseDelayMs: 1, retriesPerSecond: 10, retryBurst: 3 });
+    const delays = ['a', 'b', 'c', 'd', 'e'].map((k) => q.addRateLimited(k));
+    expect(delays.slice(0, 3)).toEqual([1, 1, 1]);
+    expect(delays[3]).toBeGreaterThanOrEqual(90);
+    expect(delays[4]).toBeGreaterThanOrEqual(190);
+    q.shutdown();
+  });
+});

@@ -2,6 +2,9 @@ export interface WorkQueueOptions {
   /** First retry delay of a failing key; doubles per failure. */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Overall retry budget (token bucket over all keys), so a mass failure cannot flood the API server. */
+  retriesPerSecond?: number;
+  retryBurst?: number;
 }
 
 /**
@@ -20,10 +23,25 @@ export class WorkQueue {
   private closed = false;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly retryIntervalMs: number;
+  private readonly retryBurst: number;
+  /** When the bucket is next full-empty: retries are scheduled no earlier than this, one interval apart. */
+  private bucketAt = 0;
 
   constructor(opts: WorkQueueOptions = {}) {
     this.baseDelayMs = opts.baseDelayMs ?? 100;
     this.maxDelayMs = opts.maxDelayMs ?? 60_000;
+    this.retryIntervalMs = 1000 / (opts.retriesPerSecond ?? 10);
+    this.retryBurst = opts.retryBurst ?? 100;
+  }
+
+  /** Delay the overall bucket imposes on one more retry now (client-go's BucketRateLimiter). */
+  private bucketDelay(now: number): number {
+    // The bucket holds `retryBurst` tokens refilled one per interval; bucketAt tracks the time the
+    // last reserved token becomes available.
+    const earliest = now - this.retryBurst * this.retryIntervalMs;
+    this.bucketAt = Math.max(this.bucketAt, earliest) + this.retryIntervalMs;
+    return Math.max(0, this.bucketAt - now);
   }
 
   add(key: string): void {
@@ -63,7 +81,10 @@ export class WorkQueue {
   addRateLimited(key: string): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** n);
+    const delay = Math.max(
+      Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** n),
+      this.bucketDelay(Date.now()),
+    );
     this.addAfter(key, delay);
     return delay;
   }

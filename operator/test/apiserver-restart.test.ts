@@ -32,9 +32,11 @@ beforeAll(async () => {
   await installCrd(cp.kubeconfigPath);
   client = adminClient(cp.kubeconfigPath);
   await createNamespace(client, ns);
+  // Cluster-wide (no WATCH_NAMESPACE): this control plane is ours alone.
   op = await startTestOperator({
     kubeconfig: cp.kubeconfigPath,
-    namespace: ns,
+    namespace: undefined,
+    leaseNamespace: ns,
     leaderElection: true,
     identity: 'restart-op',
   });
@@ -80,6 +82,16 @@ describe('API server restart', () => {
       async () =>
         (await list(client, 'Deployment', ns)).map((d) => d.metadata.name).join() === `voice-${second}`,
     );
+
+    // Cluster-wide: a resource in another namespace is reconciled too.
+    await createNamespace(client, 'elsewhere');
+    await createCr(client, 'elsewhere', 'voice', {
+      image: 'ghcr.io/goassist/goassist:0.1.0',
+      replicas: 0,
+      nodeSelector: NO_NODE,
+      runtime: DEV,
+    });
+    await waitForCondition(client, 'elsewhere', 'voice', 'Ready', 'True');
 
     // And drift is still seen.
     await client.request('DELETE', resourcePath(KINDS.Service, ns, 'voice'));

@@ -189,16 +189,17 @@ export interface TestOperator extends RunningOperator {
 /** Runs the operator in this process against `kubeconfig`, as main.ts would with these settings. */
 export async function startTestOperator(opts: {
   kubeconfig: string;
-  namespace: string;
+  /** Watch only this namespace; cluster-wide when undefined. */
+  namespace: string | undefined;
   identity?: string;
   leaderElection?: boolean;
   leaseNamespace?: string;
   leaseName?: string;
 }): Promise<TestOperator> {
   const config = parseOperatorConfig({
-    WATCH_NAMESPACE: opts.namespace,
+    ...(opts.namespace ? { WATCH_NAMESPACE: opts.namespace } : {}),
     POD_NAME: opts.identity ?? 'test-operator',
-    POD_NAMESPACE: opts.leaseNamespace ?? opts.namespace,
+    POD_NAMESPACE: opts.leaseNamespace ?? opts.namespace ?? 'default',
     LEADER_ELECTION: String(opts.leaderElection ?? false),
     LEADER_ELECTION_ID: opts.leaseName ?? 'goassist-operator',
     HTTP_PORT: '0',
