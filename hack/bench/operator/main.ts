@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane } from '../../controlplane/index.js';
 import { freeLoopbackPort } from '../../controlplane/ports.js';
@@ -135,6 +136,7 @@ try {
 
   log(`applying ${CRS} GoAssistDeployments (concurrency ${CONCURRENCY})`);
   const start = Date.now();
+  const loadAtStart = loadavg()[0]!;
   const startSample = processSample(opPid);
   let next = 0;
   await Promise.all(
@@ -171,7 +173,9 @@ try {
   }
   const endSample = processSample(opPid);
   const totalMs = Date.now() - start;
-  // Idle: a minute of nothing to do, to see the steady-state cost.
+  const loadAtEnd = loadavg()[0]!;
+  // Idle: let the last status updates settle, then 30 s with nothing to do.
+  await new Promise((r) => setTimeout(r, 10_000));
   const idleStart = processSample(opPid);
   const metricsBeforeIdle = await (await fetch(metricsUrl)).text();
   await new Promise((r) => setTimeout(r, 30_000));
@@ -218,6 +222,7 @@ try {
     writesPerReconcile: writes / Math.max(1, reconciles),
     writesPerCr: writes / CRS,
     idleWrites,
+    loadAverage: [loadAtStart, loadAtEnd] as [number, number],
   };
   const section = renderSection(result, new Date());
   process.stdout.write(`${section}\n`);

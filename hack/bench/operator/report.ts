@@ -18,6 +18,8 @@ export interface BenchResult {
   writesPerReconcile: number;
   writesPerCr: number;
   idleWrites: number;
+  /** 1-minute load average of the machine when the run started and when all were Ready. */
+  loadAverage: [number, number];
 }
 
 const START = '<!-- operator-bench:start -->';
@@ -43,7 +45,8 @@ export function renderSection(r: BenchResult, at: Date): string {
     `| reconcile passes | ${r.reconciles} |`,
     `| API requests per reconcile (no list/watch) | ${r.requestsPerReconcile.toFixed(2)} |`,
     `| API writes per reconcile / per CR | ${r.writesPerReconcile.toFixed(2)} / ${r.writesPerCr.toFixed(2)} |`,
-    `| API writes in 30 s idle after all Ready | ${r.idleWrites} |`,
+    `| API writes in 30 s idle (10 s after all Ready) | ${r.idleWrites} |`,
+    `| machine load average (1 min) at start / at the end | ${r.loadAverage[0].toFixed(1)} / ${r.loadAverage[1].toFixed(1)} |`,
     '',
     `Time to Ready is mostly the control plane's: for every CR kube-controller-manager creates a ReplicaSet and a Pod, the scheduler binds it and KWOK marks it ready, all on the same 2 cores, while the operator used ${r.cpuSeconds.toFixed(1)} s of CPU for the whole run. Children are applied by 4 workers; writes per CR are the 4 children plus status updates as the revision becomes ready.`,
     '',
