@@ -24,7 +24,11 @@ export interface LlamaLlmOptions {
   threads?: number;
 }
 
-export const LLAMA_DEFAULTS = { maxTokens: 128, temperature: 0.3, contextSize: 2048, threads: 2 } as const;
+/**
+ * One thread by default: llama.cpp's threads spin while they wait, so on a small shared machine
+ * (pocketsphinx workers, other sessions) two threads measured 2-4x slower than one.
+ */
+export const LLAMA_DEFAULTS = { maxTokens: 128, temperature: 0.3, contextSize: 2048, threads: 1 } as const;
 
 /** The part of `@fugood/llama.node` used here (its published types are TypeScript sources, not declarations). */
 interface LlamaBinding {
