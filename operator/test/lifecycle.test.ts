@@ -117,6 +117,28 @@ describe('GoAssistDeployment lifecycle against a real API server', () => {
     firstRevision = second;
   });
 
+  it('starts no new revision while paused, and does once unpaused', async () => {
+    await patchSpec(client, ns, 'voice', { paused: true, image: 'ghcr.io/goassist/goassist:0.3.0' });
+    const paused = await waitFor('paused status', async () => {
+      const c = await getCr(client, ns, 'voice');
+      return c.status?.observedGeneration === c.metadata.generation ? c : undefined;
+    });
+    expect(paused.status!.phase).toBe('Paused');
+    expect(condition(paused, 'Progressing')).toMatchObject({ status: 'False', reason: 'Paused' });
+    expect(paused.status!.stableRevision).toBe(firstRevision);
+    expect(names(await list(client, 'Deployment', ns))).toEqual([`voice-${firstRevision}`]);
+    await patchSpec(client, ns, 'voice', { paused: false });
+    const resumed = await waitFor('unpaused promotion', async () => {
+      const c = await getCr(client, ns, 'voice');
+      return c.status?.observedGeneration === c.metadata.generation &&
+        c.status?.stableRevision !== firstRevision &&
+        condition(c, 'Ready')?.status === 'True'
+        ? c
+        : undefined;
+    });
+    firstRevision = resumed.status!.stableRevision!;
+  });
+
   it('keeps the old revision serving while a new one cannot become ready', async () => {
     await patchSpec(client, ns, 'voice', { replicas: 1, runtime: { maxSessions: 21 } });
     const cr = await waitFor('new revision progressing', async () => {
