@@ -75,7 +75,6 @@ function rvNumber(o: KubeObject | undefined): bigint {
 export class Reconciler {
   private readonly lastWritten = new Map<string, KubeObject>();
   private readonly now: () => Date;
-  lastPass: PassStats = { applied: 0, deleted: 0, statusWritten: false };
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -88,7 +87,6 @@ export class Reconciler {
 
   async reconcile(namespace: string, name: string, signal?: AbortSignal): Promise<ReconcileResult> {
     const stats: PassStats = { applied: 0, deleted: 0, statusWritten: false };
-    this.lastPass = stats;
     const cr = this.deps.world.cr(namespace, name);
     if (!cr || cr.metadata.deletionTimestamp) return {};
     const generation = cr.metadata.generation ?? 0;
@@ -182,6 +180,9 @@ export class Reconciler {
       promoted: promoted ? target : undefined,
       started: canary,
     });
+    if (stats.applied || stats.deleted || stats.statusWritten) {
+      this.deps.log?.('reconciled', { namespace, name, ...stats });
+    }
     return {};
   }
 
