@@ -1,6 +1,6 @@
 import { ensureSmolLm2 } from '../../../hack/models/smollm2.js';
 import { startOpenAiCompatible } from '../../../hack/servers/openai-compatible.js';
-import { describeLlmConformance } from './conformance.js';
+import { describeLlmConformance } from '../test/llm-conformance.js';
 import { LlamaLlm } from './llama.js';
 import { OfflineLlm } from './offline.js';
 import { OpenAiLlm } from './openai.js';

@@ -1,5 +1,5 @@
 /**
- * Conformance suite every LLM engine passes (the LLM counterpart of runtime/engines/test/conformance.ts):
+ * Conformance suite every LLM engine passes (the LLM counterpart of conformance.ts beside it):
  * status after init, a streamed reply of text deltas, abort as a normal end (an AbortError, never an
  * EngineError, and no token after it), early `break` cleaning up, and the engine working afterwards.
  */
