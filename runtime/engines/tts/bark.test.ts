@@ -1,7 +1,7 @@
 import { BARK_SAMPLE_RATE, startBark, type BarkServer } from '../../../hack/servers/bark.js';
 import { isAbortError } from '../types.js';
 import { BarkTts, type BarkTtsOptions } from './bark.js';
-import { abortAfterFirstChunk, codeOf, collectAudio, peak, toneSamples } from './testing.js';
+import { abortAfterFirstChunk, codeOf, collectAudio, peak, toneSamples } from '../test/tts-helpers.js';
 
 let server: BarkServer;
 const engines: BarkTts[] = [];

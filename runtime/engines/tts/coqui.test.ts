@@ -1,7 +1,7 @@
 import { startCoqui, XTTS_SAMPLE_RATE, type CoquiServer } from '../../../hack/servers/coqui.js';
 import { EngineError, isAbortError } from '../types.js';
 import { CoquiTts, type CoquiTtsOptions } from './coqui.js';
-import { abortAfterFirstChunk, codeOf, collectAudio, peak, toneSamples } from './testing.js';
+import { abortAfterFirstChunk, codeOf, collectAudio, peak, toneSamples } from '../test/tts-helpers.js';
 
 let server: CoquiServer;
 const engines: CoquiTts[] = [];

@@ -1,7 +1,7 @@
 import { startOpenAiCompatible, type OpenAiServer } from '../../../hack/servers/openai-compatible.js';
 import { EngineError, isAbortError } from '../types.js';
 import { OpenAiTts, type OpenAiTtsOptions } from './openai.js';
-import { abortAfterFirstChunk, codeOf, collectAudio, peak, toneSamples } from './testing.js';
+import { abortAfterFirstChunk, codeOf, collectAudio, peak, toneSamples } from '../test/tts-helpers.js';
 
 let server: OpenAiServer;
 const engines: OpenAiTts[] = [];
