@@ -56,8 +56,11 @@ export class EngineError extends Error {
   }
 }
 
+/** Duck-typed: Node's own DOMException AbortErrors may come from another realm (worker, vm), so no instanceof. */
 export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR');
+  if (typeof err !== 'object' || err === null) return false;
+  const { name, code } = err as { name?: unknown; code?: unknown };
+  return name === 'AbortError' || code === 'ABORT_ERR';
 }
 
 export interface TurnOptions {
