@@ -12,7 +12,7 @@ export const ERROR_CODES = {
   unauthorized: 'unauthorized',
   csrfInvalid: 'csrf_invalid',
   originNotAllowed: 'origin_not_allowed',
-  invalidToken: 'invalid_session_token',
+  invalidToken: 'invalid_token',
   notFound: 'not_found',
   sessionNotFound: 'session_not_found',
   methodNotAllowed: 'method_not_allowed',

@@ -214,7 +214,7 @@ describe('bad input gets a 4xx in the contract shape and the server keeps servin
       'plain GET of the stream',
       { method: 'GET', url: '/sessions/sess_AAAAAAAAAAAAAAAAAAAAAA/stream?token=x' },
       401,
-      'invalid_session_token',
+      'invalid_token',
     ],
   ];
 

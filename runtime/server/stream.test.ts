@@ -114,10 +114,10 @@ describe('session stream', () => {
   it('refuses before the upgrade: no token 401, wrong token 401, unknown session 404, bad id 400', async () => {
     const s = await createSession();
     const other = await createSession();
-    expect(await refused(s.url)).toEqual({ status: 401, code: 'invalid_session_token' });
+    expect(await refused(s.url)).toEqual({ status: 401, code: 'invalid_token' });
     expect(await refused(`${s.url}?token=${other.token}`)).toEqual({
       status: 401,
-      code: 'invalid_session_token',
+      code: 'invalid_token',
     });
     const ghost = newSessionId(); // a session this pod does not hold, with a genuine token
     const ghostToken = new SessionTokenSigner(TEST_SECRET).sign(ghost, Date.now() + 60_000);
