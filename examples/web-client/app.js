@@ -30,6 +30,8 @@ const client = {
   errors: [],
 };
 window.goassist = client;
+/** Samples of agent audio that finished playing (for tests: the audio was played, not just received). */
+client.played = () => (player ? player.samplesPlayed : 0);
 
 let socket = null;
 let mic = null;

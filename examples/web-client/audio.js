@@ -51,6 +51,10 @@ export async function startMicrophone(onPcm) {
   const downsampler = new Downsampler(context.sampleRate, TARGET_RATE);
   node.port.onmessage = (event) => onPcm(downsampler.process(event.data));
   source.connect(node);
+  // The graph only runs nodes that lead to the destination; the worklet outputs silence (gain 0 anyway).
+  const mute = context.createGain();
+  mute.gain.value = 0;
+  node.connect(mute).connect(context.destination);
   await context.resume();
   return {
     sampleRate: TARGET_RATE,

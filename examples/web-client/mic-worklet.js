@@ -2,7 +2,8 @@
 class MicCapture extends AudioWorkletProcessor {
   constructor() {
     super();
-    this.block = new Float32Array(Math.round(sampleRate * 0.032));
+    this.blockSize = Math.round(sampleRate * 0.032);
+    this.block = new Float32Array(this.blockSize);
     this.filled = 0;
   }
 
@@ -16,8 +17,9 @@ class MicCapture extends AudioWorkletProcessor {
       this.filled += take;
       offset += take;
       if (this.filled === this.block.length) {
+        // Transferring detaches the buffer (its length becomes 0), so the next block is sized from blockSize.
         this.port.postMessage(this.block, [this.block.buffer]);
-        this.block = new Float32Array(this.block.length);
+        this.block = new Float32Array(this.blockSize);
         this.filled = 0;
       }
     }
