@@ -4,13 +4,12 @@
  */
 import { loadConfig } from './config/index.js';
 import { ConfigError } from './errors.js';
+import { createVoiceRuntime } from './pipeline/index.js';
 import { createRuntime } from './server/runtime.js';
 import type { VoiceRuntimeFactory } from './server/runtime.js';
-import { unwiredVoiceRuntime } from './server/unwired-voice-runtime.js';
 
-// The voice pipeline plugs in here: `import { createVoiceRuntime } from './pipeline/index.js';`
-// and `const voiceRuntimeFactory: VoiceRuntimeFactory = createVoiceRuntime;`.
-const voiceRuntimeFactory: VoiceRuntimeFactory = unwiredVoiceRuntime;
+// The voice pipeline: engines named by the config and the per-session conversations.
+const voiceRuntimeFactory: VoiceRuntimeFactory = createVoiceRuntime;
 
 async function main(): Promise<void> {
   let config;
