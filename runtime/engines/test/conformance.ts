@@ -40,89 +40,131 @@ function expectAbort(error: unknown): void {
   expect(error).not.toBeInstanceOf(EngineError);
 }
 
-export function describeAsrConformance(label: string, setup: () => Promise<AsrFixture>): void {
+export interface SuiteOptions {
+  /** Per-test time limit for slow engines (default: jest's). */
+  timeoutMs?: number;
+}
+
+export function describeAsrConformance(
+  label: string,
+  setup: () => Promise<AsrFixture>,
+  options: SuiteOptions = {},
+): void {
+  const t = options.timeoutMs;
   describe(`ASR conformance: ${label}`, () => {
     let fx: AsrFixture;
     beforeAll(async () => {
       fx = await setup();
       await fx.engine.init();
-    });
+    }, t);
     afterAll(async () => {
       await fx.engine.close();
       await fx.teardown?.();
-    });
+    }, t);
 
-    it('is up after init and names itself', () => {
-      expect(fx.engine.component).toBe('asr');
-      expect(fx.engine.status()).toMatchObject({ state: 'up', engine: fx.engine.name });
-      expect(fx.engine.sampleRate).toBeGreaterThan(0);
-    });
+    it(
+      'is up after init and names itself',
+      () => {
+        expect(fx.engine.component).toBe('asr');
+        expect(fx.engine.status()).toMatchObject({ state: 'up', engine: fx.engine.name });
+        expect(fx.engine.sampleRate).toBeGreaterThan(0);
+      },
+      t,
+    );
 
-    it('resolves a transcript for pushed audio on finish()', async () => {
-      const s = fx.engine.stream({ signal: new AbortController().signal });
-      pushAll(s, fx.speech);
-      const r = await s.finish();
-      expect(typeof r.text).toBe('string');
-      if (r.confidence !== undefined) {
-        expect(r.confidence).toBeGreaterThanOrEqual(0);
-        expect(r.confidence).toBeLessThanOrEqual(1);
-      }
-    });
+    it(
+      'resolves a transcript for pushed audio on finish()',
+      async () => {
+        const s = fx.engine.stream({ signal: new AbortController().signal });
+        pushAll(s, fx.speech);
+        const r = await s.finish();
+        expect(typeof r.text).toBe('string');
+        if (r.confidence !== undefined) {
+          expect(r.confidence).toBeGreaterThanOrEqual(0);
+          expect(r.confidence).toBeLessThanOrEqual(1);
+        }
+      },
+      t,
+    );
 
-    it('rejects finish() with an AbortError when the signal is already aborted', async () => {
-      const ac = new AbortController();
-      ac.abort();
-      const s = fx.engine.stream({ signal: ac.signal });
-      s.push(fx.speech.subarray(0, 1600));
-      expectAbort((await settle(s.finish())).error);
-    });
+    it(
+      'rejects finish() with an AbortError when the signal is already aborted',
+      async () => {
+        const ac = new AbortController();
+        ac.abort();
+        const s = fx.engine.stream({ signal: ac.signal });
+        s.push(fx.speech.subarray(0, 1600));
+        expectAbort((await settle(s.finish())).error);
+      },
+      t,
+    );
 
-    it('rejects finish() with an AbortError when aborted mid-utterance', async () => {
-      const ac = new AbortController();
-      const s = fx.engine.stream({ signal: ac.signal });
-      pushAll(s, fx.speech.subarray(0, Math.floor(fx.speech.length / 2)));
-      ac.abort();
-      expectAbort((await settle(s.finish())).error);
-    });
+    it(
+      'rejects finish() with an AbortError when aborted mid-utterance',
+      async () => {
+        const ac = new AbortController();
+        const s = fx.engine.stream({ signal: ac.signal });
+        pushAll(s, fx.speech.subarray(0, Math.floor(fx.speech.length / 2)));
+        ac.abort();
+        expectAbort((await settle(s.finish())).error);
+      },
+      t,
+    );
 
-    it('rejects a pending finish() with an AbortError when aborted after it', async () => {
-      const ac = new AbortController();
-      const s = fx.engine.stream({ signal: ac.signal });
-      pushAll(s, fx.speech);
-      const pending = settle(s.finish());
-      ac.abort();
-      const { error } = await pending;
-      // The transcript may have won the race; if not, the abort must be an AbortError.
-      if (error !== undefined) expectAbort(error);
-    });
+    it(
+      'rejects a pending finish() with an AbortError when aborted after it',
+      async () => {
+        const ac = new AbortController();
+        const s = fx.engine.stream({ signal: ac.signal });
+        pushAll(s, fx.speech);
+        const pending = settle(s.finish());
+        ac.abort();
+        const { error } = await pending;
+        // The transcript may have won the race; if not, the abort must be an AbortError.
+        if (error !== undefined) expectAbort(error);
+      },
+      t,
+    );
 
-    it('ends partials() once the utterance is finished', async () => {
-      const s = fx.engine.stream({ signal: new AbortController().signal });
-      const seen: string[] = [];
-      const reading = (async () => {
-        for await (const p of s.partials()) seen.push(p);
-      })();
-      pushAll(s, fx.speech);
-      await s.finish();
-      await reading;
-      for (const p of seen) expect(typeof p).toBe('string');
-    });
+    it(
+      'ends partials() once the utterance is finished',
+      async () => {
+        const s = fx.engine.stream({ signal: new AbortController().signal });
+        const seen: string[] = [];
+        const reading = (async () => {
+          for await (const p of s.partials()) seen.push(p);
+        })();
+        pushAll(s, fx.speech);
+        await s.finish();
+        await reading;
+        for (const p of seen) expect(typeof p).toBe('string');
+      },
+      t,
+    );
 
-    it('still works after aborts', async () => {
-      const s = fx.engine.stream({ signal: new AbortController().signal });
-      pushAll(s, fx.speech);
-      expect(typeof (await s.finish()).text).toBe('string');
-      expect(fx.engine.status().state).toBe('up');
-    });
+    it(
+      'still works after aborts',
+      async () => {
+        const s = fx.engine.stream({ signal: new AbortController().signal });
+        pushAll(s, fx.speech);
+        expect(typeof (await s.finish()).text).toBe('string');
+        expect(fx.engine.status().state).toBe('up');
+      },
+      t,
+    );
 
-    it('close() settles utterances in flight', async () => {
-      const s = fx.engine.stream({ signal: new AbortController().signal });
-      pushAll(s, fx.speech.subarray(0, Math.floor(fx.speech.length / 2)));
-      const pending = settle(s.finish());
-      await fx.engine.close();
-      const { error } = await pending;
-      if (error !== undefined) expect(error instanceof EngineError || isAbortError(error)).toBe(true);
-    });
+    it(
+      'close() settles utterances in flight',
+      async () => {
+        const s = fx.engine.stream({ signal: new AbortController().signal });
+        pushAll(s, fx.speech.subarray(0, Math.floor(fx.speech.length / 2)));
+        const pending = settle(s.finish());
+        await fx.engine.close();
+        const { error } = await pending;
+        if (error !== undefined) expect(error instanceof EngineError || isAbortError(error)).toBe(true);
+      },
+      t,
+    );
   });
 }
 
