@@ -46,6 +46,8 @@ const face = new AvatarFace($('face'), {
       : null,
 });
 face.start();
+/** Current weight of a blendshape on the face (for tests: the face moves with the voice). */
+client.faceWeight = (name) => face.w(name);
 /** Send times of our audio by position in the input timeline (ms), to measure TTFA ourselves. */
 let sentMs = 0;
 const sendLog = [];
