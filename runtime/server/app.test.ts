@@ -245,6 +245,8 @@ describe('request ids', () => {
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const none = await inject('/livez');
     expect(none.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(rt.logs.some((l) => l.includes('"reqId":"abc-123"'))).toBe(true);
+    expect(rt.logs.some((l) => l.includes('"reqId":"abc-123"'))).toBe(false); // probes log only warnings
+    await inject({ url: '/sessions', headers: { 'x-request-id': 'def-456' } });
+    expect(rt.logs.some((l) => l.includes('"reqId":"def-456"'))).toBe(true);
   });
 });

@@ -16,5 +16,8 @@ export interface AppDeps {
   tracer?: Tracer;
 }
 
-/** Route config that exempts probes and /metrics from rate limiting. */
-export const NO_RATE_LIMIT = { rateLimit: false } as const;
+/**
+ * Route options of probes and /metrics: never rate limited, and their per-request log lines only at
+ * `warn` and above (kubelet and Prometheus call them every few seconds).
+ */
+export const PROBE_ROUTE = { config: { rateLimit: false }, logLevel: 'warn' } as const;

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ComponentName, ComponentStatus } from '../../engines/types.js';
 import type { AppDeps } from '../deps.js';
-import { NO_RATE_LIMIT } from '../deps.js';
+import { PROBE_ROUTE } from '../deps.js';
 
 /** A component counts as working when up, or when switched off on purpose (avatar disabled). */
 function working(status: ComponentStatus): boolean {
@@ -16,9 +16,9 @@ export function allComponentsWorking(components: Record<ComponentName, Component
 export async function probeRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { engines, registry, config } = deps;
 
-  app.get('/livez', { config: NO_RATE_LIMIT }, async () => ({ status: 'ok' }));
+  app.get('/livez', PROBE_ROUTE, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { config: NO_RATE_LIMIT }, async (_request, reply) => {
+  app.get('/readyz', PROBE_ROUTE, async (_request, reply) => {
     const components = engines.components();
     if (registry.draining)
       return reply.code(503).send({ status: 'draining', components, active_sessions: registry.size });
@@ -26,7 +26,7 @@ export async function probeRoutes(app: FastifyInstance, deps: AppDeps): Promise<
     return { status: 'ready', components };
   });
 
-  app.get('/health', { config: NO_RATE_LIMIT }, async (_request, reply) => {
+  app.get('/health', PROBE_ROUTE, async (_request, reply) => {
     const components = engines.components();
     const healthy = allComponentsWorking(components);
     return reply.code(healthy ? 200 : 503).send({
