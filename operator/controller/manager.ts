@@ -10,7 +10,7 @@ import { WorkQueue } from '../kube/queue.js';
 import type { KubeObject } from '../resources/types.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { ChildKind, World } from './reconciler.js';
-import { CHILD_KINDS, Reconciler } from './reconciler.js';
+import { CHILD_KINDS, MISSING_API_RECHECK_MS, Reconciler } from './reconciler.js';
 
 export interface ManagerOptions {
   client: KubeClient;
@@ -35,6 +35,8 @@ export class Manager {
   readonly children = new Map<ChildKind, Informer<KubeObject>>();
   readonly reconciler: Reconciler;
   private gatewayApi = false;
+  private gatewayApiCheckedAt = 0;
+  private gatewayApiCheck: Promise<void> | undefined;
   private workersAbort: AbortController | undefined;
   private workerLoops: Promise<void>[] = [];
 
@@ -89,7 +91,10 @@ export class Manager {
           .get(kind)
           ?.byIndex(uid)
           .filter((o) => o.metadata.namespace === ns) ?? [],
-      gatewayApiAvailable: () => this.gatewayApi,
+      gatewayApiAvailable: () => {
+        if (!this.gatewayApi) this.rediscoverGatewayApi();
+        return this.gatewayApi;
+      },
     };
   }
 
@@ -110,6 +115,31 @@ export class Manager {
     for (const inf of all) inf.start();
     await Promise.all(all.map((i) => i.waitForSync()));
     this.opts.log?.('info', 'caches synced', { crs: this.crs.size, gatewayApi: this.gatewayApi });
+  }
+
+  /**
+   * The Gateway API CRDs may be installed after the operator started: look again (at most every
+   * 30 s, in the background), and once they are served start watching HTTPRoutes and look at every CR.
+   */
+  private rediscoverGatewayApi(): void {
+    if (this.gatewayApiCheck || Date.now() - this.gatewayApiCheckedAt < MISSING_API_RECHECK_MS) return;
+    this.gatewayApiCheckedAt = Date.now();
+    this.gatewayApiCheck = (async () => {
+      try {
+        if (!(await this.served(KINDS.HTTPRoute))) return;
+        const inf = this.childInformer('HTTPRoute');
+        this.children.set('HTTPRoute', inf);
+        inf.start();
+        await inf.waitForSync();
+        this.gatewayApi = true;
+        this.opts.log?.('info', 'Gateway API found; watching HTTPRoutes');
+        for (const cr of this.crs.list()) this.enqueue(cr.metadata.namespace, cr.metadata.name);
+      } catch (err) {
+        this.opts.log?.('warn', 'Gateway API discovery failed', { error: (err as Error).message });
+      } finally {
+        this.gatewayApiCheck = undefined;
+      }
+    })();
   }
 
   private async served(ref: KindRef): Promise<boolean> {
@@ -190,6 +220,7 @@ export class Manager {
 
   async stop(): Promise<void> {
     await this.stopWorkers();
+    await this.gatewayApiCheck;
     this.queue.shutdown();
     await Promise.all([this.crs.stop(), ...[...this.children.values()].map((i) => i.stop())]);
   }

@@ -33,7 +33,7 @@ export interface World {
   cr(namespace: string, name: string): GoAssistDeployment | undefined;
   /** Children of a kind in the namespace whose controller owner is the CR with this uid. */
   owned(kind: ChildKind, namespace: string, ownerUid: string): KubeObject[];
-  /** Whether the Gateway API (HTTPRoute) is served by this cluster. */
+  /** Whether the Gateway API (HTTPRoute) is served and watched; a false answer may trigger a new look. */
   gatewayApiAvailable(): boolean;
 }
 
@@ -48,6 +48,9 @@ export interface ReconcilerDeps {
 export interface ReconcileResult {
   requeueAfterMs?: number;
 }
+
+/** How soon a resource waiting for an API the cluster does not serve yet is looked at again. */
+export const MISSING_API_RECHECK_MS = 30_000;
 
 /** Counts of API writes one pass made (for metrics and tests). */
 export interface PassStats {
@@ -93,11 +96,11 @@ export class Reconciler {
 
     const validation = validateSpec(cr.spec);
     const problems: SpecProblem[] = validation.ok ? [] : validation.problems;
-    if (
+    const missingGatewayApi =
       validation.ok &&
       validation.spec.rollout.trafficRouter === 'gatewayAPI' &&
-      !this.deps.world.gatewayApiAvailable()
-    ) {
+      !this.deps.world.gatewayApiAvailable();
+    if (missingGatewayApi) {
       problems.push({
         field: 'spec.rollout.trafficRouter',
         message:
@@ -106,7 +109,8 @@ export class Reconciler {
     }
     if (!validation.ok || problems.length) {
       await this.writeStatus(cr, invalidStatus(cr.status, generation, problems, this.now()), stats, signal);
-      return {};
+      // A missing API may be installed later; a spec error waits for a spec change.
+      return missingGatewayApi ? { requeueAfterMs: MISSING_API_RECHECK_MS } : {};
     }
     const vcr = { ...cr, spec: validation.spec } as ValidGoAssistDeployment;
     const uid = vcr.metadata.uid;
