@@ -3,14 +3,16 @@
  * LLM_BASE_URL, espeak-ng), with a local Audio2Face stand-in driving the web client's face, and the URL
  * to open. Ctrl-C drains the runtime and stops everything.
  *
- * DEMO_PORT (default 8000, next free port if taken), DEMO_AVATAR=0 to run without the avatar. Every
- * runtime variable (LLM_BASE_URL, TTS_ENGINE, ...) passes through to the runtime.
+ * DEMO_PORT (default 8000, next free port if taken), DEMO_AVATAR=0 to run without the avatar,
+ * DEMO_TRACES=1 to trace every turn into a local OpenTelemetry Collector (its file output is printed).
+ * Every runtime variable (LLM_BASE_URL, TTS_ENGINE, ...) passes through to the runtime.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { startCollector, type Collector } from '../otelcol/collector.js';
 import { startAudio2FaceStandIn, type Audio2FaceStandIn } from '../servers/audio2face.js';
 
 const repo = join(import.meta.dirname, '..', '..');
@@ -59,6 +61,13 @@ async function main(): Promise<void> {
     say(`Audio2Face stand-in (gRPC, the published ACE protos) on ${avatar.address}`);
   }
   mkdirSync(join(cache, 'demo'), { recursive: true });
+  let collector: Collector | undefined;
+  if (process.env.DEMO_TRACES === '1') {
+    const spansPath = join(cache, 'demo', 'spans.jsonl');
+    say('building/starting the OpenTelemetry Collector (the first build takes minutes)');
+    collector = await startCollector({ output: spansPath });
+    say(`traces: OTLP on ${collector.httpEndpoint}, spans written to ${spansPath} (one JSON line per batch)`);
+  }
   const logPath = join(cache, 'demo', 'runtime.log');
   const log = createWriteStream(logPath, { flags: 'a' });
   const env: NodeJS.ProcessEnv = {
@@ -67,6 +76,7 @@ async function main(): Promise<void> {
     ENVIRONMENT: process.env.ENVIRONMENT ?? 'development',
   };
   if (avatar) Object.assign(env, { ENABLE_AVATAR: 'true', AUDIO2FACE_GRPC_URL: avatar.address });
+  if (collector) Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.httpEndpoint });
   say(`starting the runtime on port ${port} (logs: ${logPath})`);
   const child = spawn(process.execPath, [join(repo, 'dist', 'runtime', 'main.js')], {
     cwd: repo,
@@ -90,6 +100,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
   child.on('exit', (code) => {
     void avatar?.close();
+    void collector?.stop();
     log.end();
     if (!stopping) say(`the runtime exited with code ${code}; see ${logPath}`);
     process.exit(stopping ? 0 : (code ?? 1));

@@ -57,11 +57,16 @@ export function buildCollector(): Promise<string> {
   });
 }
 
-export async function startCollector(): Promise<Collector> {
+export interface CollectorOptions {
+  /** Where the file exporter writes (kept after stop); default a temporary file removed on stop. */
+  output?: string;
+}
+
+export async function startCollector(opts: CollectorOptions = {}): Promise<Collector> {
   const bin = await buildCollector();
   const dir = await mkdtemp(join(tmpdir(), 'goassist-otelcol-'));
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const output = join(dir, 'spans.jsonl');
+  const output = opts.output ?? join(dir, 'spans.jsonl');
   const config = [
     'receivers:',
     '  otlp:',

@@ -5,7 +5,7 @@
  * RMS of each 1/30 s frame, mouth shapes from the zero-crossing rate, periodic blinks) and can be
  * scripted per call with delays, mid-stream errors and disconnects. Test harness, not product.
  *
- * CLI: `node dist/hack/servers/audio2face.js --port 52000 [--frame-delay-ms 0] [--header-delay-ms 0]`
+ * CLI: `npx tsx hack/servers/audio2face.ts --port 52000 [--frame-delay-ms 0] [--header-delay-ms 0]`
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
