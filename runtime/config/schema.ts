@@ -107,6 +107,7 @@ export const envSchema = z.object({
   // ------------------------------------------------------------ LLM
   LLM_BASE_URL: optionalHttpUrl(),
   LLM_API_KEY: optionalString(),
+  LLM_MODEL_PATH: optionalString(),
   LLM_MODEL_NAME: stringField('gpt-4o-mini'),
   LLM_SYSTEM_PROMPT: stringField(DEFAULT_SYSTEM_PROMPT),
   LLM_TIMEOUT_MS: intField(10_000, 100, 600_000),

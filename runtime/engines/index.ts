@@ -105,6 +105,7 @@ export async function createEngines(config: RuntimeConfig): Promise<VoiceEngines
     llm: createLlm({
       baseUrl: config.LLM_BASE_URL,
       apiKey: config.LLM_API_KEY,
+      modelPath: config.LLM_MODEL_PATH,
       model: config.LLM_MODEL_NAME,
       timeoutMs: config.LLM_TIMEOUT_MS,
       maxRetries: config.LLM_MAX_RETRIES,
