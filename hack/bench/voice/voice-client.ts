@@ -112,11 +112,17 @@ export class VoiceClient {
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       if (opts.stop?.() || this.ws.readyState !== WebSocket.OPEN) return;
-      const part = pcm.subarray(i, Math.min(pcm.length, i + chunk));
-      this.ws.send(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
-      this.sentMs += (part.length * 1000) / this.sampleRate;
-      this.sent.push({ endMs: this.sentMs, at: performance.now() });
+      this.sendPcm(pcm.subarray(i, Math.min(pcm.length, i + chunk)));
     }
+  }
+
+  /** Sends one chunk now and records when (the client's audio-timeline clock). */
+  sendPcm(part: Int16Array): void {
+    this.ws.send(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+    this.sentMs += (part.length * 1000) / this.sampleRate;
+    this.sent.push({ endMs: this.sentMs, at: performance.now() });
+    // Bounded: only the recent past is ever looked up.
+    if (this.sent.length > 20_000) this.sent.splice(0, 10_000);
   }
 
   /** Input timeline position (ms) of what was sent so far. */

@@ -1,0 +1,518 @@
+/**
+ * Voice benchmark (`npm run bench:voice`): N concurrent clients talk to a real runtime process at
+ * real-time pace through the full loop, barging in on some replies, and measure TTFA and barge-in
+ * latency from their own clock; the runtime's own per-turn numbers are reported beside them, with the
+ * runtime process's CPU, RSS, memory per session and event-loop lag.
+ *
+ * Two set-ups, reported apart:
+ *   capacity  Silero VAD real; ASR, LLM and TTS behind the local OpenAI-compatible server with fixed,
+ *             stated latencies, so what is left is the runtime's own cost. Levels 10, 50, 100 sessions.
+ *   embedded  pocketsphinx + offline responder + espeak-ng in the runtime: the most concurrent talking
+ *             sessions per core with TTFA p95 under 1 s.
+ *
+ * Everything runs on 127.0.0.1; every loop is bounded (turns per client, timeouts) and every child
+ * process is stopped at the end.
+ *
+ *   npm run bench:voice -- [--setup capacity|embedded|all] [--levels 10,50,100] [--turns 4]
+ *                          [--embedded-levels 1,2,3,4,6] [--json out.json]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { speechPcm } from '../../fixtures/speech.js';
+import { Mic } from './mic.js';
+import { cpuSeconds, percentile, rssBytes } from './proc.js';
+import { VoiceClient, createSession, speechEndMs } from './voice-client.js';
+
+const STATED = { asrMs: 100, llmFirstTokenMs: 100, ttsFirstChunkMs: 50, endOfTurnMs: 512 } as const;
+const CAPACITY_REPLY =
+  'Sure, here it is. This reply is long enough to be interrupted, and it keeps on talking for a while.';
+const TURN_TIMEOUT_MS = 30_000;
+
+interface TurnSample {
+  clientTtfaMs?: number;
+  /** Client TTFA from the position the runtime reported as the end of speech (protocol clock). */
+  clientProtocolTtfaMs?: number;
+  serverTtfaMs?: number;
+  clientBargeInMs?: number;
+  serverBargeInMs?: number;
+  /** The runtime's stage breakdown of the turn (turn_metrics). */
+  stages?: { eot?: number; asr?: number; llm?: number; tts?: number };
+  outcome: string;
+}
+
+interface LevelResult {
+  setup: string;
+  sessions: number;
+  turns: TurnSample[];
+  failures: string[];
+  cpuCores: number;
+  benchCpuCores: number;
+  baselineRssMb: number;
+  peakRssMb: number;
+  perSessionMb: number;
+  loopLagP99Ms: number;
+  loopLagMaxMs: number;
+  wallSeconds: number;
+}
+
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startChild(args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  child.once('exit', (code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`child ${args[0]} exited ${code}: ${stderr}\n`);
+  });
+  children.push(child);
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitReady(baseUrl: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(`${baseUrl}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`runtime at ${baseUrl} not ready after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function firstLoudMs(pcm: Int16Array, threshold = 600): number {
+  const i = pcm.findIndex((v) => Math.abs(v) > threshold);
+  return (Math.max(0, i) * 1000) / 16000;
+}
+
+interface Utterances {
+  question: Int16Array;
+  interruption: Int16Array;
+}
+
+/** One client: `turns` questions, barging in on every third reply when `bargeIn`. */
+async function talker(
+  baseUrl: string,
+  utterances: Utterances,
+  turns: number,
+  bargeIn: boolean,
+  samples: TurnSample[],
+  failures: string[],
+): Promise<void> {
+  let client: VoiceClient | undefined;
+  let mic: Mic | undefined;
+  try {
+    client = await VoiceClient.connect(await createSession(baseUrl));
+    mic = new Mic(client);
+    mic.start();
+    let turnId = 1;
+    for (let t = 0; t < turns; t++) {
+      const c = client;
+      const startPos = c.position;
+      await mic.say(utterances.question);
+      const speechEnd = startPos + speechEndMs(utterances.question);
+      const interrupt = bargeIn && t % 3 === 1;
+      if (interrupt) {
+        await c.waitFor(
+          () => c.firstAudioOf(turnId) !== undefined,
+          `first audio of turn ${turnId}`,
+          TURN_TIMEOUT_MS,
+        );
+        await sleep(500);
+        const interruptPos = c.position + firstLoudMs(utterances.interruption);
+        await mic.say(utterances.interruption);
+        await c.waitFor(
+          () => c.find('turn_metrics', (e) => e.turn_id === turnId) !== undefined,
+          `turn ${turnId}`,
+          TURN_TIMEOUT_MS,
+        );
+        const clear = c.find('clear', (e) => e.turn_id === turnId);
+        const metrics = c.find('turn_metrics', (e) => e.turn_id === turnId);
+        const sentAt = c.sentAt(interruptPos);
+        samples.push({
+          ...ttfaOf(c, turnId, speechEnd),
+          outcome: String(metrics?.outcome),
+          ...(clear && sentAt !== undefined ? { clientBargeInMs: clear.at - sentAt } : {}),
+          ...(typeof metrics?.barge_in_ms === 'number' ? { serverBargeInMs: metrics.barge_in_ms } : {}),
+        });
+        // The interruption is the next user turn.
+        turnId++;
+        const nextEnd =
+          interruptPos - firstLoudMs(utterances.interruption) + speechEndMs(utterances.interruption);
+        await c.waitFor(
+          () => c.find('turn_metrics', (e) => e.turn_id === turnId) !== undefined,
+          `turn ${turnId}`,
+          TURN_TIMEOUT_MS,
+        );
+        samples.push({
+          ...ttfaOf(c, turnId, nextEnd),
+          outcome: String(c.find('turn_metrics', (e) => e.turn_id === turnId)?.outcome),
+        });
+      } else {
+        await c.waitFor(
+          () => c.find('turn_metrics', (e) => e.turn_id === turnId) !== undefined,
+          `turn ${turnId}`,
+          TURN_TIMEOUT_MS,
+        );
+        samples.push({
+          ...ttfaOf(c, turnId, speechEnd),
+          outcome: String(c.find('turn_metrics', (e) => e.turn_id === turnId)?.outcome),
+        });
+      }
+      // Wait for the reply to finish playing, then a short human pause.
+      await c.waitFor(() => c.all('state').at(-1)?.state === 'listening', 'listening', TURN_TIMEOUT_MS);
+      turnId++;
+      await sleep(300 + Math.random() * 500);
+    }
+  } catch (err) {
+    failures.push(err instanceof Error ? err.message : String(err));
+  } finally {
+    mic?.stop();
+    await client?.close().catch(() => undefined);
+  }
+}
+
+function ttfaOf(c: VoiceClient, turnId: number, speechEndPos: number): Omit<TurnSample, 'outcome'> {
+  const metrics = c.find('turn_metrics', (e) => e.turn_id === turnId);
+  const first = c.firstAudioOf(turnId);
+  const sentEnd = c.sentAt(speechEndPos);
+  const reported =
+    typeof metrics?.speech_end_audio_ms === 'number' ? c.sentAt(metrics.speech_end_audio_ms) : undefined;
+  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  return {
+    stages: {
+      eot: num(metrics?.end_of_turn_ms),
+      asr: num(metrics?.asr_ms),
+      llm: num(metrics?.llm_ttft_ms),
+      tts: num(metrics?.tts_first_chunk_ms),
+    },
+    ...(first && sentEnd !== undefined ? { clientTtfaMs: first.at - sentEnd } : {}),
+    ...(first && reported !== undefined ? { clientProtocolTtfaMs: first.at - reported } : {}),
+    ...(typeof metrics?.ttfa_ms === 'number' ? { serverTtfaMs: metrics.ttfa_ms } : {}),
+  };
+}
+
+async function scrapeLag(baseUrl: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const value = (name: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) * 1000 : 0;
+  };
+  return { p99: value('nodejs_eventloop_lag_p99_seconds'), max: value('nodejs_eventloop_lag_max_seconds') };
+}
+
+async function runLevel(
+  setup: string,
+  baseUrl: string,
+  runtimePid: number,
+  sessions: number,
+  turns: number,
+  bargeIn: boolean,
+  utterances: Utterances,
+): Promise<LevelResult> {
+  await sleep(1000);
+  // The lag histogram restarts at each scrape: this one drops what happened before the level.
+  await scrapeLag(baseUrl);
+  const baselineRss = rssBytes(runtimePid);
+  const cpuStart = cpuSeconds(runtimePid);
+  const benchCpuStart = process.cpuUsage();
+  const started = performance.now();
+  let peakRss = baselineRss;
+  const lag = { p99: 0, max: 0 };
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, rssBytes(runtimePid));
+      const l = await scrapeLag(baseUrl).catch(() => ({ p99: 0, max: 0 }));
+      lag.p99 = Math.max(lag.p99, l.p99);
+      lag.max = Math.max(lag.max, l.max);
+      await sleep(1000);
+    }
+  })();
+  const samples: TurnSample[] = [];
+  const failures: string[] = [];
+  const clients: Promise<void>[] = [];
+  for (let i = 0; i < sessions; i++) {
+    clients.push(talker(baseUrl, utterances, turns, bargeIn, samples, failures));
+    // Stagger arrivals over about two seconds, as real users do not start in the same millisecond.
+    await sleep(2000 / sessions);
+  }
+  await Promise.all(clients);
+  sampling = false;
+  await sampler;
+  const wall = (performance.now() - started) / 1000;
+  const benchCpu = process.cpuUsage(benchCpuStart);
+  return {
+    setup,
+    sessions,
+    turns: samples,
+    failures,
+    cpuCores: (cpuSeconds(runtimePid) - cpuStart) / wall,
+    benchCpuCores: (benchCpu.user + benchCpu.system) / 1e6 / wall,
+    baselineRssMb: baselineRss / 2 ** 20,
+    peakRssMb: peakRss / 2 ** 20,
+    perSessionMb: (peakRss - baselineRss) / 2 ** 20 / sessions,
+    loopLagP99Ms: lag.p99,
+    loopLagMaxMs: lag.max,
+    wallSeconds: wall,
+  };
+}
+
+function pcts(values: (number | undefined)[]): string {
+  const v = values.filter((x): x is number => x !== undefined);
+  if (v.length === 0) return '-';
+  return [50, 95, 99].map((p) => Math.round(percentile(v, p) as number)).join(' / ');
+}
+
+function stagesP50(turns: TurnSample[]): string {
+  const keys = ['eot', 'asr', 'llm', 'tts'] as const;
+  return keys
+    .map((k) => {
+      const p = percentile(
+        turns.flatMap((t) => (t.stages?.[k] === undefined ? [] : [t.stages[k] as number])),
+        50,
+      );
+      return p === undefined ? '-' : String(Math.round(p));
+    })
+    .join(' / ');
+}
+
+function table(results: LevelResult[], capacity: boolean): string {
+  const head = capacity
+    ? '| sessions | turns (failed) | TTFA client p50/p95/p99 ms | TTFA runtime p50/p95/p99 ms | overhead beyond stated engines p50/p95/p99 ms | stages p50 eot/asr/llm/tts ms | barge-in client p50/p95/p99 ms | barge-in runtime p50/p95/p99 ms | runtime CPU (cores) | RSS idle -> peak MB | MB/session | loop lag p99 / max ms |'
+    : '| sessions | turns (failed) | TTFA client p50/p95/p99 ms | TTFA runtime p50/p95/p99 ms | runtime CPU (cores) | RSS idle -> peak MB | MB/session | loop lag p99 / max ms |';
+  const sep = head.replace(/[^|]+/g, '---');
+  const stated = STATED.endOfTurnMs + STATED.asrMs + STATED.llmFirstTokenMs + STATED.ttsFirstChunkMs;
+  const rows = results.map((r) => {
+    const answered = r.turns.filter((t) => t.serverTtfaMs !== undefined);
+    const failed = r.turns.filter((t) => t.outcome === 'failed').length + r.failures.length;
+    const common = [
+      r.sessions,
+      `${r.turns.length} (${failed})`,
+      pcts(answered.map((t) => t.clientTtfaMs)),
+      pcts(answered.map((t) => t.serverTtfaMs)),
+    ];
+    const tail = [
+      r.cpuCores.toFixed(2),
+      `${r.baselineRssMb.toFixed(0)} -> ${r.peakRssMb.toFixed(0)}`,
+      r.perSessionMb.toFixed(2),
+      `${r.loopLagP99Ms.toFixed(1)} / ${r.loopLagMaxMs.toFixed(1)}`,
+    ];
+    const middle = capacity
+      ? [
+          pcts(answered.map((t) => (t.serverTtfaMs as number) - stated)),
+          stagesP50(answered),
+          pcts(r.turns.map((t) => t.clientBargeInMs)),
+          pcts(r.turns.map((t) => t.serverBargeInMs)),
+        ]
+      : [];
+    return `| ${[...common, ...middle, ...tail].join(' | ')} |`;
+  });
+  return [head, sep, ...rows].join('\n');
+}
+
+async function capacitySetup(
+  levels: number[],
+  turns: number,
+  utterances: Utterances,
+): Promise<LevelResult[]> {
+  const serverPort = await freePort();
+  const server = startChild(
+    [
+      'hack/servers/openai-compatible.ts',
+      '--port',
+      String(serverPort),
+      '--reply',
+      CAPACITY_REPLY,
+      '--first-token-ms',
+      String(STATED.llmFirstTokenMs),
+      '--inter-token-ms',
+      '0',
+      '--asr-latency-ms',
+      String(STATED.asrMs),
+      '--tts-latency-ms',
+      String(STATED.ttsFirstChunkMs),
+      '--transcript',
+      'what time is it',
+    ],
+    {},
+  );
+  const port = await freePort();
+  const llmUrl = `http://127.0.0.1:${serverPort}/v1`;
+  const runtime = startChild(['runtime/main.ts'], {
+    ENVIRONMENT: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    MAX_CONCURRENT_SESSIONS: String(Math.max(...levels) + 10),
+    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+    LLM_BASE_URL: llmUrl,
+    LLM_MODEL_NAME: 'local-model',
+    ASR_ENGINE: 'openai',
+    ASR_BASE_URL: llmUrl,
+    TTS_ENGINE: 'openai',
+    TTS_BASE_URL: llmUrl,
+    DRAIN_TIMEOUT_SECONDS: '0',
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(baseUrl);
+    const results: LevelResult[] = [];
+    for (const n of levels) {
+      process.stderr.write(`capacity: ${n} sessions ...\n`);
+      results.push(await runLevel('capacity', baseUrl, runtime.pid as number, n, turns, true, utterances));
+    }
+    return results;
+  } finally {
+    await stopChild(runtime);
+    await stopChild(server);
+  }
+}
+
+async function embeddedSetup(
+  levels: number[],
+  turns: number,
+  utterances: Utterances,
+): Promise<LevelResult[]> {
+  const port = await freePort();
+  const runtime = startChild(['runtime/main.ts'], {
+    ENVIRONMENT: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    MAX_CONCURRENT_SESSIONS: String(Math.max(...levels) + 10),
+    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+    DRAIN_TIMEOUT_SECONDS: '0',
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(baseUrl);
+    const results: LevelResult[] = [];
+    for (const n of levels) {
+      process.stderr.write(`embedded: ${n} sessions ...\n`);
+      const result = await runLevel('embedded', baseUrl, runtime.pid as number, n, turns, false, utterances);
+      results.push(result);
+      const p95 = percentile(
+        result.turns.flatMap((t) => (t.clientTtfaMs === undefined ? [] : [t.clientTtfaMs])),
+        95,
+      );
+      if (p95 === undefined || p95 >= 1000) break;
+    }
+    return results;
+  } finally {
+    await stopChild(runtime);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      setup: { type: 'string', default: 'all' },
+      levels: { type: 'string', default: '10,50,100' },
+      'embedded-levels': { type: 'string', default: '1,2,3,4,6,8' },
+      turns: { type: 'string', default: '4' },
+      json: { type: 'string' },
+    },
+  });
+  const turns = Math.min(20, Math.max(1, Number(values.turns)));
+  const utterances: Utterances = {
+    question: await speechPcm('what time is it'),
+    interruption: await speechPcm('turn on the kitchen lights'),
+  };
+  const cores = os.availableParallelism();
+  const out: Record<string, unknown> = { cores, stated: STATED, turnsPerClient: turns };
+  const report: string[] = [
+    `machine: ${cores} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`,
+  ];
+  if (values.setup === 'capacity' || values.setup === 'all') {
+    const levels = String(values.levels)
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0 && n <= 500);
+    const results = await capacitySetup(levels, turns, utterances);
+    out.capacity = results;
+    report.push(
+      '',
+      `Capacity: Silero VAD in the runtime; ASR ${STATED.asrMs} ms, LLM first token ${STATED.llmFirstTokenMs} ms, ` +
+        `TTS first chunk ${STATED.ttsFirstChunkMs} ms from the local OpenAI-compatible server; end-of-turn rule ` +
+        `${STATED.endOfTurnMs} ms (500 ms in 32 ms frames). Overhead = runtime TTFA minus their sum.`,
+      '',
+      table(results, true),
+    );
+  }
+  if (values.setup === 'embedded' || values.setup === 'all') {
+    const levels = String(values['embedded-levels'])
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0 && n <= 64);
+    const results = await embeddedSetup(levels, Math.min(turns, 3), utterances);
+    out.embedded = results;
+    const passing = results.filter((r) => {
+      const p95 = percentile(
+        r.turns.flatMap((t) => (t.clientTtfaMs === undefined ? [] : [t.clientTtfaMs])),
+        95,
+      );
+      return p95 !== undefined && p95 < 1000 && r.failures.length === 0;
+    });
+    const best = passing.at(-1)?.sessions ?? 0;
+    report.push(
+      '',
+      `Embedded: pocketsphinx + offline responder + espeak-ng + Silero in the runtime (bench clients on the same ${cores} cores).`,
+      '',
+      table(results, false),
+      '',
+      `Most concurrent talking sessions with client TTFA p95 < 1 s: ${best} (${(best / cores).toFixed(1)} per core).`,
+    );
+  }
+  const text = report.join('\n');
+  process.stdout.write(`${text}\n`);
+  if (values.json) writeFileSync(values.json, JSON.stringify(out, null, 2));
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.all(children.map((c) => stopChild(c)));
+}
+
+process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+main()
+  .then(cleanup)
+  .catch(async (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    await cleanup();
+    process.exit(1);
+  });
