@@ -8,6 +8,7 @@ import type { KindRef } from '../kube/kinds.js';
 import { KINDS, resourcePath } from '../kube/kinds.js';
 import { WorkQueue } from '../kube/queue.js';
 import type { KubeObject } from '../resources/types.js';
+import { deepEqual } from './compare.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { ChildKind, World } from './reconciler.js';
 import { CHILD_KINDS, MISSING_API_RECHECK_MS, Reconciler } from './reconciler.js';
@@ -21,6 +22,21 @@ export interface ManagerOptions {
   workers?: number;
   metrics?: OperatorMetrics;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * A CR update that changed only its status (usually our own write) needs no pass: the spec and
+ * metadata the reconciler acts on are the same. Children's changes enqueue their owner separately.
+ */
+function onlyStatusChanged(o: KubeObject, old: KubeObject): boolean {
+  const m = o.metadata;
+  const p = old.metadata;
+  return (
+    m.generation === p.generation &&
+    m.deletionTimestamp === p.deletionTimestamp &&
+    deepEqual(m.labels ?? {}, p.labels ?? {}) &&
+    deepEqual(m.annotations ?? {}, p.annotations ?? {})
+  );
 }
 
 const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ''}/${name ?? ''}`;
@@ -49,7 +65,10 @@ export class Manager {
     });
     this.crs.addHandlers({
       onAdd: (o) => this.enqueue(o.metadata.namespace, o.metadata.name),
-      onUpdate: (o) => this.enqueue(o.metadata.namespace, o.metadata.name),
+      onUpdate: (o, old) => {
+        if (onlyStatusChanged(o, old)) return;
+        this.enqueue(o.metadata.namespace, o.metadata.name);
+      },
       onDelete: (o) => this.enqueue(o.metadata.namespace, o.metadata.name),
     });
     const events = new EventRecorder(opts.client, 'goassist.io/operator', opts.identity);
