@@ -313,7 +313,7 @@ function stagesP50(turns: TurnSample[]): string {
 function table(results: LevelResult[], capacity: boolean): string {
   const head = capacity
     ? '| sessions | turns (failed) | TTFA client p50/p95/p99 ms | TTFA runtime p50/p95/p99 ms | overhead beyond stated engines p50/p95/p99 ms | stages p50 eot/asr/llm/tts ms | barge-in client p50/p95/p99 ms | barge-in runtime p50/p95/p99 ms | runtime CPU (cores) | RSS idle -> peak MB | MB/session | loop lag p99 / max ms |'
-    : '| sessions | turns (failed) | TTFA client p50/p95/p99 ms | TTFA runtime p50/p95/p99 ms | runtime CPU (cores) | RSS idle -> peak MB | MB/session | loop lag p99 / max ms |';
+    : '| sessions | turns (failed) | TTFA client p50/p95/p99 ms | TTFA runtime p50/p95/p99 ms | stages p50 eot/asr/llm/tts ms | runtime CPU incl. decoders (cores) | RSS idle -> peak MB | MB/session | loop lag p99 / max ms |';
   const sep = head.replace(/[^|]+/g, '---');
   const stated = STATED.endOfTurnMs + STATED.asrMs + STATED.llmFirstTokenMs + STATED.ttsFirstChunkMs;
   const rows = results.map((r) => {
@@ -338,7 +338,7 @@ function table(results: LevelResult[], capacity: boolean): string {
           pcts(r.turns.map((t) => t.clientBargeInMs)),
           pcts(r.turns.map((t) => t.serverBargeInMs)),
         ]
-      : [];
+      : [stagesP50(answered)];
     return `| ${[...common, ...middle, ...tail].join(' | ')} |`;
   });
   return [head, sep, ...rows].join('\n');
@@ -444,7 +444,7 @@ async function main(): Promise<void> {
     options: {
       setup: { type: 'string', default: 'all' },
       levels: { type: 'string', default: '10,50,100' },
-      'embedded-levels': { type: 'string', default: '1,2,3,4,6,8' },
+      'embedded-levels': { type: 'string', default: '1,2,4,6,8,12,16,24' },
       turns: { type: 'string', default: '4' },
       json: { type: 'string' },
     },

@@ -35,7 +35,11 @@ export class Mic {
     if (head) {
       const part = head.pcm.subarray(head.offset, head.offset + FRAME);
       head.offset += part.length;
-      this.client.sendPcm(part);
+      // A microphone never sends a short frame: the end of the speech is padded with silence, so the
+      // audio timeline stays exactly as long as the wall-clock time it took.
+      const frame = part.length === FRAME ? part : new Int16Array(FRAME);
+      if (frame !== part) frame.set(part);
+      this.client.sendPcm(frame);
       if (head.offset >= head.pcm.length) {
         this.queue.shift();
         head.done();

@@ -12,6 +12,7 @@ import {
   speechEndMs,
 } from '../../../hack/bench/voice/voice-client.js';
 import { startOpenAiCompatible, type OpenAiServer } from '../../../hack/servers/openai-compatible.js';
+import { createResampler } from '../../audio/resampler.js';
 import { metricSum, metricValue, startVoiceRuntime, type RunningVoiceRuntime } from './voice-runtime.js';
 
 import { jest } from '@jest/globals';
@@ -103,6 +104,23 @@ describe('voice loop over a real WebSocket', () => {
       `TTFA server ${serverTtfa} ms, client ${clientTtfa.toFixed(1)} ms, vs energy end ${groundTruth.toFixed(1)} ms; ` +
         `stages ${JSON.stringify(metrics)}\n`,
     );
+    await client.close();
+  });
+});
+
+describe('input sample rates', () => {
+  test('a client declaring 48 kHz is resampled to the VAD/ASR rate and understood', async () => {
+    llm.script.chat.push({ reply: 'Noon.', firstTokenDelayMs: 0, interTokenDelayMs: 0 });
+    const client = await VoiceClient.connect(await createSession(rt.baseUrl), { sampleRate: 48000 });
+    expect(client.find('ready')).toMatchObject({ input_sample_rate: 48000, output_sample_rate: 24000 });
+    const up = createResampler(16000, 48000);
+    const pcm48 = concatPcm(up.process(concatPcm(question, silence(2.5))), up.flush());
+    await client.stream(pcm48);
+    await client.waitFor(() => turnMetrics(client, 1) !== undefined, 'turn 1', 30_000);
+    expect(String(client.find('transcript', (e) => e.final === true)?.text)).toContain('time');
+    // The audio timeline is in ms of the client's audio, whatever its rate.
+    const end = Number(turnMetrics(client, 1)?.speech_end_audio_ms);
+    expect(Math.abs(end - speechEndMs(question))).toBeLessThanOrEqual(4 * 32);
     await client.close();
   });
 });
