@@ -14,7 +14,10 @@
  * process is stopped at the end.
  *
  *   npm run bench:voice -- [--setup capacity|embedded|all] [--levels 10,50,100] [--turns 4]
- *                          [--embedded-levels 1,2,3,4,6] [--json out.json]
+ *                          [--embedded-levels 1,2,3,4,6] [--avatar] [--json out.json]
+ *
+ * --avatar runs the capacity levels a second time with the avatar on (the Audio2Face stand-in), and
+ * reports what it adds per turn: TTFA beside the run without it, and the animation's timing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -24,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { speechPcm } from '../../fixtures/speech.js';
 import { Mic } from './mic.js';
 import { cpuSeconds, percentile, rssBytes } from './proc.js';
+import { avatarLagOf, type AvatarLag } from './avatar-lag.js';
 import { VoiceClient, createSession, speechEndMs } from './voice-client.js';
 
 const STATED = { asrMs: 100, llmFirstTokenMs: 100, ttsFirstChunkMs: 50, endOfTurnMs: 512 } as const;
@@ -40,6 +44,8 @@ interface TurnSample {
   serverBargeInMs?: number;
   /** The runtime's stage breakdown of the turn (turn_metrics). */
   stages?: { eot?: number; asr?: number; llm?: number; tts?: number };
+  /** With the avatar on: when its animation arrived relative to the turn's audio. */
+  avatar?: AvatarLag;
   outcome: string;
 }
 
@@ -70,6 +76,9 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Extra node flags for the runtime process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
+const RUNTIME_NODE_OPTIONS = process.env.BENCH_RUNTIME_NODE_OPTIONS;
 
 function startChild(args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
@@ -212,7 +221,9 @@ function ttfaOf(c: VoiceClient, turnId: number, speechEndPos: number): Omit<Turn
   const reported =
     typeof metrics?.speech_end_audio_ms === 'number' ? c.sentAt(metrics.speech_end_audio_ms) : undefined;
   const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  const avatar = avatarLagOf(c, turnId);
   return {
+    ...(avatar ? { avatar } : {}),
     stages: {
       eot: num(metrics?.end_of_turn_ms),
       asr: num(metrics?.asr_ms),
@@ -344,11 +355,40 @@ function table(results: LevelResult[], capacity: boolean): string {
   return [head, sep, ...rows].join('\n');
 }
 
+/** What the avatar adds per turn: TTFA against the same level without it, and the animation's timing. */
+function avatarTable(without: LevelResult[], withAvatar: LevelResult[]): string {
+  const head =
+    '| sessions | TTFA client p50/p95/p99 ms without -> with avatar | turns animated | first frame after first audio p50/p95/p99 ms | worst frame lateness vs its audio p50/p95/p99 ms |';
+  const rows = withAvatar.map((r) => {
+    const base = without.find((b) => b.sessions === r.sessions);
+    const ttfa = (x: LevelResult | undefined): string =>
+      x ? pcts(x.turns.filter((t) => t.serverTtfaMs !== undefined).map((t) => t.clientTtfaMs)) : '-';
+    const animated = r.turns.filter((t) => t.avatar !== undefined);
+    return `| ${[
+      r.sessions,
+      `${ttfa(base)} -> ${ttfa(r)}`,
+      `${animated.length} / ${r.turns.length}`,
+      pcts(animated.map((t) => t.avatar?.firstFrameMs)),
+      pcts(animated.map((t) => t.avatar?.maxLateMs)),
+    ].join(' | ')} |`;
+  });
+  return [head, head.replace(/[^|]+/g, '---'), ...rows].join('\n');
+}
+
 async function capacitySetup(
   levels: number[],
   turns: number,
   utterances: Utterances,
+  withAvatar = false,
 ): Promise<LevelResult[]> {
+  const setupName = withAvatar ? 'capacity+avatar' : 'capacity';
+  let avatarEnv: Record<string, string> = {};
+  let a2f: ChildProcess | undefined;
+  if (withAvatar) {
+    const a2fPort = await freePort();
+    a2f = startChild(['hack/servers/audio2face.ts', '--port', String(a2fPort)], {});
+    avatarEnv = { ENABLE_AVATAR: 'true', AUDIO2FACE_GRPC_URL: `127.0.0.1:${a2fPort}` };
+  }
   const serverPort = await freePort();
   const server = startChild(
     [
@@ -373,6 +413,7 @@ async function capacitySetup(
   const port = await freePort();
   const llmUrl = `http://127.0.0.1:${serverPort}/v1`;
   const runtime = startChild(['runtime/main.ts'], {
+    ...(RUNTIME_NODE_OPTIONS ? { NODE_OPTIONS: RUNTIME_NODE_OPTIONS } : {}),
     ENVIRONMENT: 'development',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -387,19 +428,21 @@ async function capacitySetup(
     TTS_ENGINE: 'openai',
     TTS_BASE_URL: llmUrl,
     DRAIN_TIMEOUT_SECONDS: '0',
+    ...avatarEnv,
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitReady(baseUrl);
     const results: LevelResult[] = [];
     for (const n of levels) {
-      process.stderr.write(`capacity: ${n} sessions ...\n`);
-      results.push(await runLevel('capacity', baseUrl, runtime.pid as number, n, turns, true, utterances));
+      process.stderr.write(`${setupName}: ${n} sessions ...\n`);
+      results.push(await runLevel(setupName, baseUrl, runtime.pid as number, n, turns, true, utterances));
     }
     return results;
   } finally {
     await stopChild(runtime);
     await stopChild(server);
+    if (a2f) await stopChild(a2f);
   }
 }
 
@@ -446,6 +489,7 @@ async function main(): Promise<void> {
       levels: { type: 'string', default: '10,50,100' },
       'embedded-levels': { type: 'string', default: '1,2,4,6,8,12,16,24' },
       turns: { type: 'string', default: '4' },
+      avatar: { type: 'boolean', default: false },
       json: { type: 'string' },
     },
   });
@@ -474,6 +518,17 @@ async function main(): Promise<void> {
       '',
       table(results, true),
     );
+    if (values.avatar) {
+      const withAvatar = await capacitySetup(levels, turns, utterances, true);
+      out.capacityAvatar = withAvatar;
+      report.push(
+        '',
+        'Capacity with the avatar on (Audio2Face stand-in, same engines):',
+        '',
+        table(withAvatar, true),
+      );
+      report.push('', avatarTable(results, withAvatar));
+    }
   }
   if (values.setup === 'embedded' || values.setup === 'all') {
     const levels = String(values['embedded-levels'])

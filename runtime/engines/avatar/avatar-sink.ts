@@ -36,7 +36,7 @@ export interface AvatarSinkOptions {
   /** Spans of the avatar stream (child of the turn span when `turnContext` finds it). */
   tracer?: Tracer;
   turnContext?: (sessionId: string, turnId: number) => Context | undefined;
-  /** Frames are sent in batches at most this often (default 100 ms). */
+  /** Frames are sent in batches at most this often (default 50 ms; the first frame goes at once). */
   flushIntervalMs?: number;
   /** Called once per finished avatar stream (bench / metrics). */
   onStreamDone?: (stats: AvatarStreamStats) => void;
@@ -122,6 +122,7 @@ class AvatarStream {
   private firstFrameMs: number | undefined;
   private maxLagMs = 0;
   private ended = false;
+  private sentAny = false;
 
   constructor(
     private readonly ctx: AvatarSinkContext,
@@ -185,7 +186,10 @@ class AvatarStream {
         t: Math.round(timeCode * 1000) / 1000,
         w: weights.map((x) => Math.round(x * 1000) / 1000),
       });
-      this.flushTimer ??= setTimeout(() => this.flush(), this.opts.flushIntervalMs ?? 100);
+      // The first frame goes out at once (the face starts with the voice); later ones in small
+      // batches, well inside the lead the audio is sent with.
+      if (!this.sentAny) this.flush();
+      else this.flushTimer ??= setTimeout(() => this.flush(), this.opts.flushIntervalMs ?? 50);
     }
     this.flush();
   }
@@ -202,6 +206,7 @@ class AvatarStream {
       frames: this.batch,
     };
     this.batch = [];
+    this.sentAny = true;
     this.ctx.sendEvent(event as unknown as { type: string } & Record<string, unknown>);
   }
 
