@@ -286,6 +286,27 @@ describe('avatar and tracing through the runtime', () => {
     first.close();
   });
 
+  it('keeps the voice byte for byte the same with a slow Audio2Face (frames late, never the audio)', async () => {
+    // 60 ms per 33 ms frame: Audio2Face falls further behind the voice with every frame.
+    a2f.script.push({ frameDelayMs: 60 });
+    const callsBefore = a2f.calls.length;
+    const slow = await openSession();
+    try {
+      await slow.send(utterance);
+      await slow.waitFor(turnEnded(slow, 1), 'turn 1 to end');
+      expect(slow.events('turn_metrics')[0]).toMatchObject({ turn_id: 1, outcome: 'completed' });
+      expect(slow.turnAudio(1).equals(firstTurnAudio)).toBe(true);
+      // The animation is still coming in after the voice has ended; Audio2Face finishes it normally.
+      const frames = () =>
+        (slow.events('blendshapes') as unknown as BlendshapesEvent[]).flatMap((e) => e.frames).length;
+      expect(frames()).toBeLessThan(Math.ceil(firstTurnAudio.length / 2 / (OUTPUT_RATE / 30)));
+      await a2f.waitFor(() => a2f.calls[callsBefore]?.finished === true, 20_000);
+      expect(slow.events('error')).toEqual([]);
+    } finally {
+      slow.close();
+    }
+  });
+
   it('keeps the voice byte for byte the same with Audio2Face down, and tells the client', async () => {
     a2f.kill();
     const second = await openSession();
