@@ -2,7 +2,7 @@
  * OpenTelemetry tracing of the runtime: on only when an OTLP endpoint is configured
  * (OTEL_EXPORTER_OTLP_ENDPOINT). The standard OTEL_* variables keep their meaning because the SDK reads
  * them itself: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (resource), OTEL_TRACES_SAMPLER(_ARG),
- * OTEL_PROPAGATORS-style W3C propagation, OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT and OTEL_BSP_*.
+ * OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT and OTEL_BSP_*. Context propagates as W3C trace context.
  *
  * Export never slows a turn: ended spans go to a BatchSpanProcessor with a bounded queue; when the
  * receiver is down or slow, spans are dropped and counted in `goassist_tracing_spans_dropped_total`.
