@@ -78,10 +78,10 @@ async function freePort(): Promise<number> {
 }
 
 /** Extra node flags for the runtime process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
-const RUNTIME_NODE_OPTIONS = process.env.BENCH_RUNTIME_NODE_OPTIONS;
+const RUNTIME_NODE_FLAGS = (process.env.BENCH_RUNTIME_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
-function startChild(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+function startChild(args: string[], env: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -100,7 +100,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(timer);
 }
@@ -413,7 +413,6 @@ async function capacitySetup(
   const port = await freePort();
   const llmUrl = `http://127.0.0.1:${serverPort}/v1`;
   const runtime = startChild(['runtime/main.ts'], {
-    ...(RUNTIME_NODE_OPTIONS ? { NODE_OPTIONS: RUNTIME_NODE_OPTIONS } : {}),
     ENVIRONMENT: 'development',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -452,16 +451,20 @@ async function embeddedSetup(
   utterances: Utterances,
 ): Promise<LevelResult[]> {
   const port = await freePort();
-  const runtime = startChild(['runtime/main.ts'], {
-    ENVIRONMENT: 'development',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    MAX_CONCURRENT_SESSIONS: String(Math.max(...levels) + 10),
-    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
-    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
-    DRAIN_TIMEOUT_SECONDS: '0',
-  });
+  const runtime = startChild(
+    ['runtime/main.ts'],
+    {
+      ENVIRONMENT: 'development',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      MAX_CONCURRENT_SESSIONS: String(Math.max(...levels) + 10),
+      RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+      DRAIN_TIMEOUT_SECONDS: '0',
+    },
+    RUNTIME_NODE_FLAGS,
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitReady(baseUrl);
