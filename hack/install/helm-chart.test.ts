@@ -53,7 +53,15 @@ describe('Helm chart charts/goassist-operator', () => {
 
   it('renders the same least-privilege rules as config/rbac', async () => {
     const rendered = parseAllDocuments(
-      await sh(helm, ['template', 'goassist-operator', chart, '-n', 'goassist-system', '--kube-version', '1.36.0']),
+      await sh(helm, [
+        'template',
+        'goassist-operator',
+        chart,
+        '-n',
+        'goassist-system',
+        '--kube-version',
+        '1.36.0',
+      ]),
     )
       .map((d) => d.toJSON() as Doc)
       .filter(Boolean);
@@ -107,7 +115,8 @@ describe('Helm chart charts/goassist-operator', () => {
       'auth',
       'can-i',
       'patch',
-      'goassistdeployments.goassist.io/status',
+      'goassistdeployments.goassist.io',
+      '--subresource=status',
       `--as=system:serviceaccount:${namespace}:${release}`,
     ]);
     expect(can.trim()).toBe('yes');

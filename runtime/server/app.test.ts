@@ -57,6 +57,18 @@ describe('probes and health', () => {
     expect(res.json()).toMatchObject({ status: 'degraded' });
   });
 
+  it('GET /health stays 200 but reads degraded when only the optional avatar is down', async () => {
+    rt.voice.setAvatar({ state: 'down', engine: 'audio2face', detail: 'unavailable' });
+    try {
+      const res = await inject('/health');
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'degraded', components: { avatar: { state: 'down' } } });
+      expect((await inject('/readyz')).statusCode).toBe(200);
+    } finally {
+      rt.voice.setAvatar({ state: 'disabled', engine: 'none' });
+    }
+  });
+
   it('GET /metrics shows every contract metric with the revision label', async () => {
     const res = await inject('/metrics');
     expect(res.statusCode).toBe(200);

@@ -9,8 +9,17 @@ function working(status: ComponentStatus): boolean {
   return status.state === 'up' || status.state === 'disabled';
 }
 
-export function allComponentsWorking(components: Record<ComponentName, ComponentStatus>): boolean {
+/** The avatar is optional: when it fails the voice goes on, so it never makes /health fail. */
+const OPTIONAL_COMPONENTS: ReadonlySet<ComponentName> = new Set(['avatar']);
+
+function allComponentsWorking(components: Record<ComponentName, ComponentStatus>): boolean {
   return Object.values(components).every(working);
+}
+
+function requiredComponentsWorking(components: Record<ComponentName, ComponentStatus>): boolean {
+  return (Object.entries(components) as [ComponentName, ComponentStatus][]).every(
+    ([name, status]) => OPTIONAL_COMPONENTS.has(name) || working(status),
+  );
 }
 
 export async function probeRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -28,8 +37,11 @@ export async function probeRoutes(app: FastifyInstance, deps: AppDeps): Promise<
 
   app.get('/health', PROBE_ROUTE, async (_request, reply) => {
     const components = engines.components();
-    const healthy = allComponentsWorking(components);
-    return reply.code(healthy ? 200 : 503).send({
+    // 503 only when a required component is down; a failed optional one (the avatar) reads
+    // `degraded` with 200, because every voice turn still works.
+    const serving = requiredComponentsWorking(components);
+    const healthy = serving && allComponentsWorking(components);
+    return reply.code(serving ? 200 : 503).send({
       status: healthy ? 'healthy' : 'degraded',
       components,
       active_sessions: registry.size,

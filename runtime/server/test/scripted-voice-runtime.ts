@@ -19,10 +19,12 @@ export interface ScriptedConversation extends Conversation {
 export interface ScriptedVoiceRuntime extends VoiceRuntime {
   conversations: ScriptedConversation[];
   setReady(ready: boolean): void;
+  setAvatar(status: ComponentStatus): void;
 }
 
 export function scriptedVoiceRuntime(opts: { ready?: boolean } = {}): ScriptedVoiceRuntime {
   let ready = opts.ready ?? true;
+  let avatar: ComponentStatus = { state: 'disabled', engine: 'none' };
   const conversations: ScriptedConversation[] = [];
   const up = (engine: string): ComponentStatus => ({ state: ready ? 'up' : 'loading', engine });
   return {
@@ -30,13 +32,16 @@ export function scriptedVoiceRuntime(opts: { ready?: boolean } = {}): ScriptedVo
     setReady(r) {
       ready = r;
     },
+    setAvatar(status) {
+      avatar = status;
+    },
     engines: {
       components: (): Record<ComponentName, ComponentStatus> => ({
         vad: up('scripted'),
         asr: up('scripted'),
         llm: up('scripted'),
         tts: up('scripted'),
-        avatar: { state: 'disabled', engine: 'none' },
+        avatar,
       }),
       ready: () => ready,
       init: async () => {},
