@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './harness.js';
@@ -130,5 +131,12 @@ describe('Argo CD health check (config/argocd/health.lua)', () => {
       },
     };
     expect((await health(obj)).message).toBe('spec.resources.requests.cpu: request 2 exceeds limit 1');
+  });
+
+  it('ships verbatim in config/argocd/argocd-cm-patch.yaml', () => {
+    const patch = parse(readFileSync(join(repoRoot, 'config', 'argocd', 'argocd-cm-patch.yaml'), 'utf8')) as {
+      data: Record<string, string>;
+    };
+    expect(patch.data['resource.customizations.health.goassist.io_GoAssistDeployment']).toBe(script);
   });
 });
