@@ -179,6 +179,10 @@ export class PocketsphinxWorker {
       await exited;
       clearTimeout(timer);
     }
+    // Also when the process never started (spawn error: no 'exit' event to clean up after).
+    for (const slot of this.queue.splice(0)) slot.sink?.destroy();
+    this.ctl?.destroy();
+    this.hyp?.destroy();
     this.dir = undefined;
     if (dir) await rm(dir, { recursive: true, force: true });
   }
