@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseQuantity } from '../api/quantity.js';
+import { stableJson } from '../resources/stable-json.js';
 
 /** Annotation on every child: hash of what the operator last wanted it to be. */
 export const DESIRED_HASH_ANNOTATION = 'goassist.io/desired-hash';
@@ -34,23 +35,6 @@ export function isSubset(desired: unknown, actual: unknown, inQuantity = false):
     );
   }
   return false;
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
-}
-
-export function stableJson(value: unknown): string {
-  return JSON.stringify(canonical(value));
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
