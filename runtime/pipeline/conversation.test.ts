@@ -175,6 +175,55 @@ describe('VoiceConversation (scripted engines)', () => {
     await h.conversation.close();
   });
 
+  test('with FALSE_INTERRUPTION_RESUME=false a blip over the agent ends its turn', async () => {
+    const e = engines();
+    const h = harness(e, { falseInterruptionResume: false });
+    h.conversation.handleText(JSON.stringify({ type: 'start' }));
+    await h.sendAudio(320, true);
+    await h.sendAudio(160, false);
+    await h.waitFor(() => h.events('audio_start').length === 1, 'audio_start');
+    await new Promise((r) => setTimeout(r, 300));
+    await h.sendAudio(96, true);
+    await h.waitFor(() => h.events('turn_metrics').length === 1, 'turn end');
+    expect(h.events('clear')).toHaveLength(1);
+    expect(h.events('turn_metrics')[0]).toMatchObject({ outcome: 'interrupted' });
+    expect(e.llm.calls[0]?.aborted).toBe(true);
+    await h.sendAudio(200, false);
+    expect(h.states.at(-1)).toBe('listening');
+    await h.conversation.close();
+  });
+
+  test('an interrupt message stops the agent at once; end goes idle; a re-attach resumes the history', async () => {
+    const e = engines();
+    const h = harness(e);
+    h.conversation.handleText(JSON.stringify({ type: 'start' }));
+    h.conversation.handleText(JSON.stringify({ type: 'text', text: 'talk to me' }));
+    await h.waitFor(() => h.events('audio_start').length === 1, 'audio_start');
+    await new Promise((r) => setTimeout(r, 200));
+    h.conversation.handleText(JSON.stringify({ type: 'interrupt' }));
+    expect(h.events('clear')).toEqual([{ type: 'clear', turn_id: 1, reason: 'interrupt' }]);
+    expect(h.events('turn_metrics')[0]).toMatchObject({ outcome: 'interrupted' });
+    const audioAfterClear = h.sent.slice(
+      h.sent.findIndex((x) => x.kind === 'event' && x.event.type === 'clear'),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(audioAfterClear.some((x) => x.kind === 'audio')).toBe(false);
+    h.conversation.handleText(JSON.stringify({ type: 'end' }));
+    expect(h.states.at(-1)).toBe('idle');
+    h.conversation.handleBinary(Buffer.alloc(1024));
+    expect(h.events('error').at(-1)).toMatchObject({ code: 'not_started' });
+    h.conversation.detach();
+    const again: string[] = [];
+    h.conversation.attach({
+      sendEvent: (ev) => again.push(JSON.stringify(ev)),
+      sendAudio: () => {},
+      bufferedBytes: () => 0,
+    });
+    expect(JSON.parse(again[0] as string)).toMatchObject({ type: 'session', resumed: true, state: 'idle' });
+    expect(h.conversation.historyEntries().map((m) => m.role)).toEqual(['user', 'assistant']);
+    await h.conversation.close();
+  });
+
   test('protocol errors are answered with codes and the conversation goes on', async () => {
     const h = harness(engines());
     h.conversation.handleBinary(Buffer.alloc(640));

@@ -594,6 +594,7 @@ export class VoiceConversation implements Conversation {
     this.setState('interrupted');
     if (reason === 'interrupt' || !this.deps.options.falseInterruptionResume) {
       this.confirmInterruption();
+      this.settle();
       return;
     }
     turn.interruption.timer = setTimeout(() => {
