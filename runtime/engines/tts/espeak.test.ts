@@ -64,6 +64,31 @@ describe('EspeakTts', () => {
   });
 });
 
+describe('EspeakTts worker crash', () => {
+  it('fails the clause in flight as worker_crashed and restarts', async () => {
+    const tts = new EspeakTts();
+    await tts.init();
+    const ac = new AbortController();
+    const it = tts
+      .synthesize('A long sentence that keeps going for a while. '.repeat(40), { signal: ac.signal })
+      [Symbol.asyncIterator]();
+    await it.next();
+    await tts.crashWorkersForTesting();
+    let err: unknown;
+    try {
+      for (;;) if ((await it.next()).done) break;
+    } catch (e) {
+      err = e;
+    }
+    // Chunks made before the crash may still drain; the clause must then fail as a crash.
+    expect(err).toMatchObject({ component: 'tts', code: 'worker_crashed' });
+    expect(tts.status().state).toBe('down');
+    while (tts.status().state !== 'up') await new Promise((r) => setTimeout(r, 50));
+    expect((await collect(tts, 'Back again.')).length).toBeGreaterThan(0);
+    await tts.close();
+  });
+});
+
 describe('EspeakTts configuration errors', () => {
   it('rejects an unknown voice as a config error', async () => {
     const tts = new EspeakTts({ voice: 'no-such-voice' });

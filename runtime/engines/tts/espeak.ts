@@ -172,6 +172,11 @@ export class EspeakTts implements TtsEngine {
     await Promise.all(this.threads.map((t) => t.stop()));
   }
 
+  /** Fault injection for tests: ends the worker threads as a crash would. */
+  async crashWorkersForTesting(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.worker?.terminate()));
+  }
+
   private get voice(): string {
     return this.opts.voice ?? 'en-us';
   }

@@ -86,6 +86,25 @@ describe('SileroVad', () => {
   });
 });
 
+describe('SileroVad worker crash', () => {
+  it('fails frames in flight as worker_crashed, goes down, and restarts', async () => {
+    const vad = new SileroVad({ modelPath: MODEL });
+    await vad.init();
+    const s = vad.createStream();
+    const frame = new Float32Array(512);
+    const pending = s.process(frame).catch((e: unknown) => e);
+    await vad.crashWorkerForTesting();
+    const err = await pending;
+    // The frame may have been answered before the crash; if not, it failed as a crash.
+    if (err instanceof Error) expect(err).toMatchObject({ component: 'vad', code: 'worker_crashed' });
+    expect(vad.status().state).toBe('down');
+    await expect(s.process(frame)).rejects.toMatchObject({ code: 'unavailable', retryable: true });
+    while (vad.status().state !== 'up') await new Promise((r) => setTimeout(r, 50));
+    expect(typeof (await s.process(frame))).toBe('number');
+    await vad.close();
+  });
+});
+
 describe('SileroVad load errors', () => {
   it('names the missing model path', async () => {
     const vad = new SileroVad({ modelPath: '/nonexistent/silero.onnx' });

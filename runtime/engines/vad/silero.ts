@@ -91,6 +91,11 @@ export class SileroVad implements VadEngine {
     await worker?.terminate();
   }
 
+  /** Fault injection for tests: ends the worker thread as a crash would. */
+  async crashWorkerForTesting(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
   /** @internal Queues one frame of a stream for the next batch. */
   enqueue(stream: SileroVadStream, frame: Float32Array): Promise<number> {
     if (!this.worker || this.state.state !== 'up') {
