@@ -69,9 +69,9 @@ describe('EspeakTts worker crash', () => {
     const tts = new EspeakTts();
     await tts.init();
     const ac = new AbortController();
-    const it = tts
-      .synthesize('A long sentence that keeps going for a while. '.repeat(40), { signal: ac.signal })
-      [Symbol.asyncIterator]();
+    const long = 'A long sentence that keeps going for a while. '.repeat(40);
+    const stream = tts.synthesize(long, { signal: ac.signal });
+    const it = stream[Symbol.asyncIterator]();
     await it.next();
     await tts.crashWorkersForTesting();
     let err: unknown;
