@@ -1,5 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { EngineError, type ComponentName } from './types.js';
+import { EngineError, type ComponentName, type ComponentStatus } from './types.js';
 
 /** Why an HTTP exchange failed, kept as the `cause` of its EngineError (status and the server's wait hint). */
 export class HttpStatusError extends Error {
@@ -122,6 +122,23 @@ export async function probe(
   } catch (err) {
     return `cannot reach ${redactUrl(url)}: ${describe(err)}`;
   }
+}
+
+/** `Authorization: Bearer` for an endpoint's key, or nothing when it needs none. */
+export function bearer(apiKey: string | undefined): Record<string, string> {
+  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+}
+
+/** Probes an endpoint at init: `down` with the problem, or `up` with `upDetail` (for /health). */
+export async function probeStatus(
+  engine: string,
+  probeUrl: string,
+  timeoutMs: number,
+  headers: Record<string, string>,
+  upDetail: string,
+): Promise<ComponentStatus> {
+  const problem = await probe(probeUrl, timeoutMs, headers);
+  return problem ? { state: 'down', engine, detail: problem } : { state: 'up', engine, detail: upDetail };
 }
 
 /** Joins a base URL and a path without doubling or losing slashes. */

@@ -1,5 +1,5 @@
 import OpenAI, { toFile } from 'openai';
-import { errorFromOpenAi, joinUrl, probe, redactUrl, retryAfterOf } from '../http.js';
+import { errorFromOpenAi, joinUrl, bearer, probeStatus, redactUrl, retryAfterOf } from '../http.js';
 import { abortErrorOf, throwIfAborted, withRetry } from '../retry.js';
 import { writeWav } from '../../audio/wav.js';
 import {
@@ -71,14 +71,13 @@ export class OpenAiAsr implements AsrEngine {
       timeout: (this.opts.timeoutMs ?? OPENAI_ASR_DEFAULTS.timeoutMs) * 2,
       logLevel: 'off',
     });
-    const problem = await probe(
+    this.current = await probeStatus(
+      'openai',
       joinUrl(this.opts.baseUrl, 'models'),
       this.opts.probeTimeoutMs ?? OPENAI_ASR_DEFAULTS.probeTimeoutMs,
-      this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {},
+      bearer(this.opts.apiKey),
+      `${this.opts.model} at ${redactUrl(this.opts.baseUrl)}`,
     );
-    this.current = problem
-      ? { state: 'down', engine: 'openai', detail: problem }
-      : { state: 'up', engine: 'openai', detail: `${this.opts.model} at ${redactUrl(this.opts.baseUrl)}` };
   }
 
   status(): ComponentStatus {

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { errorFromOpenAi, joinUrl, probe, redactUrl, retryAfterOf } from '../http.js';
+import { errorFromOpenAi, joinUrl, bearer, probeStatus, redactUrl, retryAfterOf } from '../http.js';
 import { streamWithRetry } from '../upstream.js';
 import {
   EngineError,
@@ -72,14 +72,13 @@ export class OpenAiLlm implements LlmEngine {
       timeout: this.firstTokenTimeoutMs() + 1_000,
       logLevel: 'off',
     });
-    const problem = await probe(
+    this.current = await probeStatus(
+      'openai',
       joinUrl(this.opts.baseUrl, 'models'),
       this.opts.probeTimeoutMs ?? OPENAI_LLM_DEFAULTS.probeTimeoutMs,
-      this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {},
+      bearer(this.opts.apiKey),
+      `${this.opts.model} at ${redactUrl(this.opts.baseUrl)}`,
     );
-    this.current = problem
-      ? { state: 'down', engine: 'openai', detail: problem }
-      : { state: 'up', engine: 'openai', detail: `${this.opts.model} at ${redactUrl(this.opts.baseUrl)}` };
   }
 
   status(): ComponentStatus {

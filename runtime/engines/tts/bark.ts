@@ -1,4 +1,4 @@
-import { joinUrl, probe, redactUrl } from '../http.js';
+import { joinUrl, bearer, probeStatus, redactUrl } from '../http.js';
 import {
   EngineError,
   type AudioChunk,
@@ -48,14 +48,13 @@ export class BarkTts implements TtsEngine {
     } catch {
       throw new EngineError('tts', 'config', `TTS base URL is not a URL: ${this.opts.baseUrl}`);
     }
-    const problem = await probe(
+    this.current = await probeStatus(
+      'bark',
       joinUrl(this.opts.baseUrl, '/readyz'),
       this.opts.probeTimeoutMs ?? HTTP_TTS_DEFAULTS.probeTimeoutMs,
-      this.headers(),
+      bearer(this.opts.apiKey),
+      `LocalAI bark at ${redactUrl(this.opts.baseUrl)}`,
     );
-    this.current = problem
-      ? { state: 'down', engine: 'bark', detail: problem }
-      : { state: 'up', engine: 'bark', detail: `LocalAI bark at ${redactUrl(this.opts.baseUrl)}` };
   }
 
   status(): ComponentStatus {
@@ -86,7 +85,7 @@ export class BarkTts implements TtsEngine {
     const send = (s: AbortSignal): Promise<Response> =>
       fetch(joinUrl(this.opts.baseUrl, '/tts'), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.headers() },
+        headers: { 'content-type': 'application/json', ...bearer(this.opts.apiKey) },
         body,
         signal: s,
       });
@@ -105,9 +104,5 @@ export class BarkTts implements TtsEngine {
         signal,
       ),
     );
-  }
-
-  private headers(): Record<string, string> {
-    return this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {};
   }
 }

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { errorFromOpenAi, joinUrl, probe, redactUrl } from '../http.js';
+import { errorFromOpenAi, joinUrl, bearer, probeStatus, redactUrl } from '../http.js';
 import {
   EngineError,
   type AudioChunk,
@@ -57,18 +57,13 @@ export class OpenAiTts implements TtsEngine {
       timeout: (this.opts.firstChunkTimeoutMs ?? HTTP_TTS_DEFAULTS.firstChunkTimeoutMs) * 2,
       logLevel: 'off',
     });
-    const problem = await probe(
+    this.current = await probeStatus(
+      'openai',
       joinUrl(this.opts.baseUrl, 'models'),
       this.opts.probeTimeoutMs ?? HTTP_TTS_DEFAULTS.probeTimeoutMs,
-      this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {},
+      bearer(this.opts.apiKey),
+      `${this.model()}/${this.voice()} at ${redactUrl(this.opts.baseUrl)}`,
     );
-    this.current = problem
-      ? { state: 'down', engine: 'openai', detail: problem }
-      : {
-          state: 'up',
-          engine: 'openai',
-          detail: `${this.model()}/${this.voice()} at ${redactUrl(this.opts.baseUrl)}`,
-        };
   }
 
   status(): ComponentStatus {
