@@ -17,7 +17,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/operator/**'], message: 'runtime/ must not import operator/ (contract/ is shared)' }] },
+        {
+          patterns: [
+            {
+              group: ['**/operator/**'],
+              message: 'runtime/ must not import operator/ (contract/ is shared)',
+            },
+          ],
+        },
       ],
     },
   },
@@ -26,7 +33,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/runtime/**'], message: 'operator/ must not import runtime/ (contract/ is shared)' }] },
+        {
+          patterns: [
+            { group: ['**/runtime/**'], message: 'operator/ must not import runtime/ (contract/ is shared)' },
+          ],
+        },
       ],
     },
   },
@@ -34,9 +45,20 @@ export default tseslint.config(
     files: ['examples/**/*.js'],
     languageOptions: {
       globals: {
-        window: 'readonly', document: 'readonly', fetch: 'readonly', WebSocket: 'readonly', AudioContext: 'readonly',
-        AudioWorkletNode: 'readonly', AudioWorkletProcessor: 'readonly', registerProcessor: 'readonly', navigator: 'readonly',
-        sampleRate: 'readonly', performance: 'readonly', requestAnimationFrame: 'readonly', URL: 'readonly', location: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        WebSocket: 'readonly',
+        AudioContext: 'readonly',
+        AudioWorkletNode: 'readonly',
+        AudioWorkletProcessor: 'readonly',
+        registerProcessor: 'readonly',
+        navigator: 'readonly',
+        sampleRate: 'readonly',
+        performance: 'readonly',
+        requestAnimationFrame: 'readonly',
+        URL: 'readonly',
+        location: 'readonly',
       },
     },
   },

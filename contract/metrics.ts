@@ -26,7 +26,9 @@ export const TURN_OUTCOMES = ['completed', 'interrupted', 'failed', 'empty'] as 
 export type TurnOutcome = (typeof TURN_OUTCOMES)[number];
 
 /** TTFA histogram buckets in seconds; they reach well past 10 s as the contract requires. */
-export const TTFA_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 30];
+export const TTFA_BUCKETS = [
+  0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 30,
+];
 /** Barge-in histogram buckets in seconds (target: under 0.15 s). */
 export const BARGE_IN_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.3, 0.5, 1, 2];
 /** Per-stage histogram buckets in seconds. */
