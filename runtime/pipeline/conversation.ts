@@ -116,8 +116,12 @@ export class VoiceConversation implements Conversation {
   private vad: VadStream | undefined;
   private readonly detector: TurnDetector;
   private readonly frameMs: number;
-  /** Input frame of every detector frame (ring), for the arrival clock and the audio timeline. */
-  private readonly detectorFrames: (InputFrame | undefined)[] = new Array(ARRIVAL_RING);
+  /**
+   * Per detector frame (a ring): the input frame's number (audio timeline) and arrival time (TTFA
+   * clock). Numbers only: holding the frames themselves would cost 1 MiB per session.
+   */
+  private readonly frameIndexes = new Float64Array(ARRIVAL_RING);
+  private readonly frameArrivals = new Float64Array(ARRIVAL_RING);
   private readonly preroll: Int16Array[] = [];
   private capture: Capture | undefined;
   private active: ActiveTurn | undefined;
@@ -293,7 +297,8 @@ export class VoiceConversation implements Conversation {
 
   private onFrame(frame: InputFrame, probability: number): void {
     const detectorIndex = this.detector.nextFrame;
-    this.detectorFrames[detectorIndex % ARRIVAL_RING] = frame;
+    this.frameIndexes[detectorIndex % ARRIVAL_RING] = frame.index;
+    this.frameArrivals[detectorIndex % ARRIVAL_RING] = frame.arrivedAt;
     const events = this.detector.push(probability);
     const startsSpeech = events.some((e) => e.kind === 'speech_start');
     if (!startsSpeech && this.capture) {
@@ -355,7 +360,8 @@ export class VoiceConversation implements Conversation {
   }
 
   private onSpeechEnd(event: Extract<TurnDetectorEvent, { kind: 'speech_end' }>): void {
-    const last = this.detectorFrames[event.lastSpeechFrame % ARRIVAL_RING] as InputFrame;
+    const slot = event.lastSpeechFrame % ARRIVAL_RING;
+    const last = { index: this.frameIndexes[slot] as number, arrivedAt: this.frameArrivals[slot] as number };
     const speechEndAudioMs = Math.round((last.index + 1) * this.frameMs);
     this.send({ type: 'vad', event: 'speech_end', audio_ms: speechEndAudioMs, speech_ms: event.speechMs });
     const capture = this.capture;
