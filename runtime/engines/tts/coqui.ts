@@ -1,13 +1,8 @@
 import { errorFromFetch, ensureOk, joinUrl, probe, redactUrl } from '../http.js';
 import { abortErrorOf, withRetry, type RetryOptions } from '../retry.js';
-import {
-  EngineError,
-  type AudioChunk,
-  type ComponentStatus,
-  type TtsEngine,
-  type TurnOptions,
-} from '../types.js';
-import { HTTP_TTS_DEFAULTS, streamAudio, trackStatus } from './http-audio.js';
+import { EngineError, type AudioChunk, type TurnOptions } from '../types.js';
+import { HTTP_TTS_DEFAULTS } from './http-audio.js';
+import { HttpTtsEngine, type HttpTtsTimingOptions } from './http-engine.js';
 
 /**
  * TTS over a Coqui server, in one of its two HTTP APIs (option `api`):
@@ -26,7 +21,7 @@ import { HTTP_TTS_DEFAULTS, streamAudio, trackStatus } from './http-audio.js';
  */
 export type CoquiApi = 'tts' | 'xtts-stream';
 
-export interface CoquiTtsOptions {
+export interface CoquiTtsOptions extends HttpTtsTimingOptions {
   baseUrl: string;
   api?: CoquiApi | 'auto';
   /** `tts`: a `speaker_id` of a multi-speaker model; `xtts-stream`: a studio speaker name (default: the first). */
@@ -37,12 +32,6 @@ export interface CoquiTtsOptions {
   styleWav?: string;
   /** `xtts-stream` only: tokens per streamed chunk (server default "20"). */
   streamChunkSize?: number;
-  firstChunkTimeoutMs?: number;
-  idleTimeoutMs?: number;
-  maxRetries?: number;
-  retryBaseDelayMs?: number;
-  retryMaxDelayMs?: number;
-  probeTimeoutMs?: number;
 }
 
 interface StudioSpeaker {
@@ -50,22 +39,16 @@ interface StudioSpeaker {
   gpt_cond_latent: number[][];
 }
 
-export class CoquiTts implements TtsEngine {
-  readonly component = 'tts' as const;
-  readonly name = 'coqui';
-  private readonly shutdown = new AbortController();
-  private current: ComponentStatus = { state: 'loading', engine: 'coqui' };
+export class CoquiTts extends HttpTtsEngine {
   private speaker: Promise<StudioSpeaker> | undefined;
   private api: CoquiApi | undefined;
 
-  constructor(private readonly opts: CoquiTtsOptions) {}
+  constructor(private readonly opts: CoquiTtsOptions) {
+    super('coqui', opts);
+  }
 
   async init(): Promise<void> {
-    try {
-      new URL(this.opts.baseUrl);
-    } catch {
-      throw new EngineError('tts', 'config', `TTS base URL is not a URL: ${this.opts.baseUrl}`);
-    }
+    this.checkBaseUrl(this.opts.baseUrl);
     const wanted = this.opts.api ?? 'auto';
     if (wanted !== 'auto' && wanted !== 'tts' && wanted !== 'xtts-stream') {
       throw new EngineError(
@@ -74,7 +57,7 @@ export class CoquiTts implements TtsEngine {
         `unknown Coqui API ${String(wanted)} (auto, tts or xtts-stream)`,
       );
     }
-    const signal = AbortSignal.timeout(this.opts.probeTimeoutMs ?? HTTP_TTS_DEFAULTS.probeTimeoutMs);
+    const signal = AbortSignal.timeout(this.probeTimeoutMs());
     let problem: string | undefined;
     try {
       const api = await this.resolveApi(signal);
@@ -85,9 +68,11 @@ export class CoquiTts implements TtsEngine {
       this.speaker = undefined; // tried again on the first clause
       problem = err instanceof Error ? err.message : String(err);
     }
-    this.current = problem
-      ? { state: 'down', engine: 'coqui', detail: problem }
-      : { state: 'up', engine: 'coqui', detail: `${this.api} API at ${redactUrl(this.opts.baseUrl)}` };
+    this.setStatus(
+      problem
+        ? { state: 'down', engine: 'coqui', detail: problem }
+        : { state: 'up', engine: 'coqui', detail: `${this.api} API at ${redactUrl(this.opts.baseUrl)}` },
+    );
   }
 
   /** The configured API, or the one the server speaks when `auto`. */
@@ -124,44 +109,14 @@ export class CoquiTts implements TtsEngine {
     );
   }
 
-  status(): ComponentStatus {
-    return { ...this.current };
-  }
-
-  setStatus(status: ComponentStatus): void {
-    this.current = status;
-  }
-
-  async close(): Promise<void> {
-    this.shutdown.abort();
-  }
-
-  synthesize(text: string, opts: TurnOptions): AsyncIterable<AudioChunk> {
-    return this.run(text, opts);
-  }
-
-  private async *run(text: string, opts: TurnOptions): AsyncGenerator<AudioChunk> {
+  protected async *run(text: string, opts: TurnOptions): AsyncGenerator<AudioChunk> {
     const input = text.trim();
     if (!input) return;
-    const signal = AbortSignal.any([opts.signal, this.shutdown.signal]);
+    const signal = this.clauseSignal(opts);
     const api = await withRetry(() => this.resolveApi(signal), this.retryOptions(signal));
     const send =
       api === 'tts' ? (s: AbortSignal) => this.sendClassic(input, s) : await this.xttsSender(input, signal);
-    yield* trackStatus(
-      this,
-      streamAudio(
-        send,
-        { kind: 'wav' },
-        {
-          firstChunkTimeoutMs: this.opts.firstChunkTimeoutMs ?? HTTP_TTS_DEFAULTS.firstChunkTimeoutMs,
-          idleTimeoutMs: this.opts.idleTimeoutMs ?? HTTP_TTS_DEFAULTS.idleTimeoutMs,
-          retries: this.opts.maxRetries ?? HTTP_TTS_DEFAULTS.maxRetries,
-          retryBaseDelayMs: this.opts.retryBaseDelayMs ?? HTTP_TTS_DEFAULTS.retryBaseDelayMs,
-          retryMaxDelayMs: this.opts.retryMaxDelayMs ?? HTTP_TTS_DEFAULTS.retryMaxDelayMs,
-        },
-        signal,
-      ),
-    );
+    yield* this.stream(send, { kind: 'wav' }, signal);
   }
 
   private sendClassic(text: string, signal: AbortSignal): Promise<Response> {
