@@ -82,6 +82,8 @@ async function main(): Promise<void> {
     cwd: repo,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches only the demo, which forwards one SIGTERM per press.
+    detached: true,
   });
   child.stdout.pipe(log);
   child.stderr.on('data', (chunk: Buffer) => {
@@ -91,9 +93,15 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (): void => {
-    if (stopping) return;
+    if (stopping) {
+      say('closing live sessions now');
+      child.kill('SIGTERM'); // the runtime's second signal cuts the drain short
+      return;
+    }
     stopping = true;
-    say('stopping: draining the runtime');
+    say(
+      'stopping: live sessions may finish (up to DRAIN_TIMEOUT_SECONDS, 30 s); Ctrl-C again to close them now',
+    );
     child.kill('SIGTERM');
   };
   process.on('SIGINT', stop);
