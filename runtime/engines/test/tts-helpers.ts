@@ -8,6 +8,29 @@ export interface Collected {
   error?: unknown;
 }
 
+/** Short deadlines and retries for HTTP TTS engines under test, so failure cases end quickly. */
+export const QUICK_TIMING = {
+  firstChunkTimeoutMs: 2_000,
+  maxRetries: 2,
+  retryBaseDelayMs: 5,
+  retryMaxDelayMs: 10,
+} as const;
+
+/**
+ * The engines a test puts in the returned list are closed after each test, then the test's
+ * local server (whichever `server()` holds then).
+ */
+export function closedAfterEach<E extends { close(): Promise<void> }>(
+  server: () => { close(): Promise<void> } | undefined,
+): E[] {
+  const engines: E[] = [];
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((e) => e.close()));
+    await server()?.close();
+  });
+  return engines;
+}
+
 export async function collectAudio(
   engine: TtsEngine,
   text: string,

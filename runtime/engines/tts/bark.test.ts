@@ -1,24 +1,24 @@
 import { BARK_SAMPLE_RATE, startBark, type BarkServer } from '../../../hack/servers/bark.js';
 import { isAbortError } from '../types.js';
 import { BarkTts, type BarkTtsOptions } from './bark.js';
-import { abortAfterFirstChunk, codeOf, collectAudio, peak, toneSamples } from '../test/tts-helpers.js';
+import {
+  abortAfterFirstChunk,
+  closedAfterEach,
+  codeOf,
+  collectAudio,
+  peak,
+  QUICK_TIMING,
+  toneSamples,
+} from '../test/tts-helpers.js';
 
 let server: BarkServer;
-const engines: BarkTts[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await server?.close();
-});
+const engines = closedAfterEach<BarkTts>(() => server);
 
 async function engine(extra: Partial<BarkTtsOptions> = {}): Promise<BarkTts> {
   const tts = new BarkTts({
     baseUrl: server.url,
     voice: 'v2/en_speaker_6',
-    firstChunkTimeoutMs: 2_000,
-    maxRetries: 2,
-    retryBaseDelayMs: 5,
-    retryMaxDelayMs: 10,
+    ...QUICK_TIMING,
     ...extra,
   });
   engines.push(tts);

@@ -1,24 +1,24 @@
 import { startCoqui, XTTS_SAMPLE_RATE, type CoquiServer } from '../../../hack/servers/coqui.js';
 import { EngineError, isAbortError } from '../types.js';
 import { CoquiTts, type CoquiTtsOptions } from './coqui.js';
-import { abortAfterFirstChunk, codeOf, collectAudio, peak, toneSamples } from '../test/tts-helpers.js';
+import {
+  abortAfterFirstChunk,
+  closedAfterEach,
+  codeOf,
+  collectAudio,
+  peak,
+  QUICK_TIMING,
+  toneSamples,
+} from '../test/tts-helpers.js';
 
 let server: CoquiServer;
-const engines: CoquiTts[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await server?.close();
-});
+const engines = closedAfterEach<CoquiTts>(() => server);
 
 async function engine(api: CoquiTtsOptions['api'], extra: Partial<CoquiTtsOptions> = {}): Promise<CoquiTts> {
   const tts = new CoquiTts({
     baseUrl: server.url,
     api,
-    firstChunkTimeoutMs: 2_000,
-    maxRetries: 2,
-    retryBaseDelayMs: 5,
-    retryMaxDelayMs: 10,
+    ...QUICK_TIMING,
     ...extra,
   });
   engines.push(tts);

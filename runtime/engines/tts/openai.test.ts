@@ -1,15 +1,18 @@
 import { startOpenAiCompatible, type OpenAiServer } from '../../../hack/servers/openai-compatible.js';
 import { EngineError, isAbortError } from '../types.js';
 import { OpenAiTts, type OpenAiTtsOptions } from './openai.js';
-import { abortAfterFirstChunk, codeOf, collectAudio, peak, toneSamples } from '../test/tts-helpers.js';
+import {
+  abortAfterFirstChunk,
+  closedAfterEach,
+  codeOf,
+  collectAudio,
+  peak,
+  QUICK_TIMING,
+  toneSamples,
+} from '../test/tts-helpers.js';
 
 let server: OpenAiServer;
-const engines: OpenAiTts[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await server?.close();
-});
+const engines = closedAfterEach<OpenAiTts>(() => server);
 
 async function engine(extra: Partial<OpenAiTtsOptions> = {}): Promise<OpenAiTts> {
   const tts = new OpenAiTts({
@@ -17,10 +20,7 @@ async function engine(extra: Partial<OpenAiTtsOptions> = {}): Promise<OpenAiTts>
     apiKey: 'k',
     model: 'tts-1',
     voice: 'alloy',
-    firstChunkTimeoutMs: 2_000,
-    maxRetries: 2,
-    retryBaseDelayMs: 5,
-    retryMaxDelayMs: 10,
+    ...QUICK_TIMING,
     ...extra,
   });
   engines.push(tts);
