@@ -4,14 +4,13 @@ import { startControlPlane } from '../../hack/controlplane/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { KINDS, resourcePath } from '../kube/kinds.js';
 import {
-  adminClient,
   createCr,
   createNamespace,
   DEV,
   getCr,
-  installCrd,
   list,
   NO_NODE,
+  openTestNamespace,
   patchSpec,
   startTestOperator,
   waitFor,
@@ -29,9 +28,7 @@ const ns = 'restart';
 
 beforeAll(async () => {
   cp = await startControlPlane({ controllerManager: true, scheduler: false });
-  await installCrd(cp.kubeconfigPath);
-  client = adminClient(cp.kubeconfigPath);
-  await createNamespace(client, ns);
+  client = await openTestNamespace(cp.kubeconfigPath, ns);
   // Cluster-wide (no WATCH_NAMESPACE): this control plane is ours alone.
   op = await startTestOperator({
     kubeconfig: cp.kubeconfigPath,

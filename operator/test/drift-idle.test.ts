@@ -2,19 +2,18 @@ import { jest } from '@jest/globals';
 import type { KubeClient } from '../kube/client.js';
 import { KINDS, resourcePath } from '../kube/kinds.js';
 import {
-  adminClient,
+  closeTestNamespace,
   createCr,
-  createNamespace,
   DEV,
-  installCrd,
+  getCr,
   list,
   NO_NODE,
+  openTestNamespace,
   sharedKubeconfig,
   startTestOperator,
   uniqueName,
   waitFor,
   waitForCondition,
-  getCr,
   type TestOperator,
 } from './harness.js';
 
@@ -30,9 +29,7 @@ let revision = '';
 const IDLE_MS = 60_000;
 
 beforeAll(async () => {
-  await installCrd(kubeconfig);
-  client = adminClient(kubeconfig);
-  await createNamespace(client, ns);
+  client = await openTestNamespace(kubeconfig, ns);
   op = await startTestOperator({ kubeconfig, namespace: ns });
   await createCr(client, ns, 'voice', {
     image: 'ghcr.io/goassist/goassist:0.1.0',
@@ -47,8 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await op?.stop();
-  await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
-  client?.close();
+  await closeTestNamespace(client, ns);
 });
 
 const handEdit = (path: string, body: unknown) =>

@@ -7,15 +7,13 @@ import { startControlPlane } from '../../hack/controlplane/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { KINDS, resourcePath } from '../kube/kinds.js';
 import {
-  adminClient,
   condition,
   createCr,
-  createNamespace,
   DEV,
-  installCrd,
   kubectl,
   list,
   NO_NODE,
+  openTestNamespace,
   patchSpec,
   startTestOperator,
   waitFor,
@@ -60,9 +58,7 @@ const spec = {
 
 beforeAll(async () => {
   cp = await startControlPlane({ controllerManager: true, scheduler: false });
-  await installCrd(cp.kubeconfigPath);
-  client = adminClient(cp.kubeconfigPath);
-  await createNamespace(client, ns);
+  client = await openTestNamespace(cp.kubeconfigPath, ns);
   op = await startTestOperator({ kubeconfig: cp.kubeconfigPath, namespace: ns });
 });
 

@@ -76,6 +76,25 @@ export async function createNamespace(client: KubeClient, name: string): Promise
   }
 }
 
+/** Installs the CRD and creates `namespace` on the API server behind `kubeconfig`; returns an admin client. */
+export async function openTestNamespace(kubeconfig: string, namespace: string): Promise<KubeClient> {
+  await installCrd(kubeconfig);
+  const client = adminClient(kubeconfig);
+  await createNamespace(client, namespace);
+  return client;
+}
+
+/** Best effort: a failed clean-up must not hide the test's own result. */
+export async function deleteNamespace(client: KubeClient | undefined, namespace: string): Promise<void> {
+  await client?.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
+}
+
+/** Deletes the test namespace, then closes the client. */
+export async function closeTestNamespace(client: KubeClient | undefined, namespace: string): Promise<void> {
+  await deleteNamespace(client, namespace);
+  client?.close();
+}
+
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
 }

@@ -3,14 +3,13 @@ import { validateSpec } from '../api/validate.js';
 import type { KubeClient } from '../kube/client.js';
 import { KubeApiError } from '../kube/errors.js';
 import {
-  adminClient,
+  closeTestNamespace,
   condition,
   createCr,
-  createNamespace,
   DEV,
-  installCrd,
   list,
   NO_NODE,
+  openTestNamespace,
   sharedKubeconfig,
   startTestOperator,
   uniqueName,
@@ -26,16 +25,13 @@ let client: KubeClient;
 let op: TestOperator;
 
 beforeAll(async () => {
-  await installCrd(kubeconfig);
-  client = adminClient(kubeconfig);
-  await createNamespace(client, ns);
+  client = await openTestNamespace(kubeconfig, ns);
   op = await startTestOperator({ kubeconfig, namespace: ns });
 });
 
 afterAll(async () => {
   await op?.stop();
-  await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
-  client?.close();
+  await closeTestNamespace(client, ns);
 });
 
 const image = 'ghcr.io/goassist/goassist:0.1.0';

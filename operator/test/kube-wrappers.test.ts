@@ -6,13 +6,12 @@ import { EventRecorder } from '../kube/events.js';
 import { KINDS, resourcePath } from '../kube/kinds.js';
 import type { KubeObject } from '../resources/types.js';
 import {
-  adminClient,
+  closeTestNamespace,
   createCr,
-  createNamespace,
   DEV,
   getCr,
-  installCrd,
   list,
+  openTestNamespace,
   sharedKubeconfig,
   uniqueName,
 } from './harness.js';
@@ -24,14 +23,11 @@ const ns = uniqueName('gad-kube');
 let client: KubeClient;
 
 beforeAll(async () => {
-  await installCrd(kubeconfig);
-  client = adminClient(kubeconfig);
-  await createNamespace(client, ns);
+  client = await openTestNamespace(kubeconfig, ns);
 });
 
 afterAll(async () => {
-  await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
-  client?.close();
+  await closeTestNamespace(client, ns);
 });
 
 describe('kube wrappers against a real API server', () => {

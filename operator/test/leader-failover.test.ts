@@ -2,14 +2,13 @@ import { jest } from '@jest/globals';
 import type { KubeClient } from '../kube/client.js';
 import { KINDS, resourcePath } from '../kube/kinds.js';
 import {
-  adminClient,
+  closeTestNamespace,
   createCr,
-  createNamespace,
   DEV,
   getCr,
-  installCrd,
   list,
   NO_NODE,
+  openTestNamespace,
   patchSpec,
   sharedKubeconfig,
   uniqueName,
@@ -39,17 +38,14 @@ const holder = async () =>
   )?.spec.holderIdentity ?? undefined;
 
 beforeAll(async () => {
-  await installCrd(kubeconfig);
-  client = adminClient(kubeconfig);
-  await createNamespace(client, ns);
+  client = await openTestNamespace(kubeconfig, ns);
   const env = { KUBECONFIG: kubeconfig, WATCH_NAMESPACE: ns, POD_NAMESPACE: ns };
   procs.push(spawnOperator('op-a', env), spawnOperator('op-b', env));
 });
 
 afterAll(async () => {
   await Promise.all(procs.map((p) => stopProcess(p)));
-  await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
-  client?.close();
+  await closeTestNamespace(client, ns);
 });
 
 describe('leader election with two replicas', () => {

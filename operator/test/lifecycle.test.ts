@@ -2,15 +2,14 @@ import { jest } from '@jest/globals';
 import type { KubeClient } from '../kube/client.js';
 import { KINDS, resourcePath } from '../kube/kinds.js';
 import {
-  adminClient,
+  closeTestNamespace,
   condition,
   createCr,
-  createNamespace,
   getCr,
-  installCrd,
   kubectl,
   list,
   NO_NODE,
+  openTestNamespace,
   patchSpec,
   sharedKubeconfig,
   startTestOperator,
@@ -36,16 +35,13 @@ const spec = {
 };
 
 beforeAll(async () => {
-  await installCrd(kubeconfig);
-  client = adminClient(kubeconfig);
-  await createNamespace(client, ns);
+  client = await openTestNamespace(kubeconfig, ns);
   op = await startTestOperator({ kubeconfig, namespace: ns });
 });
 
 afterAll(async () => {
   await op?.stop();
-  await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
-  client?.close();
+  await closeTestNamespace(client, ns);
 });
 
 const names = (items: Array<{ metadata: { name: string } }>) => items.map((i) => i.metadata.name).sort();

@@ -1,13 +1,6 @@
 import { jest } from '@jest/globals';
 import type { KubeClient } from '../kube/client.js';
-import {
-  adminClient,
-  createNamespace,
-  installCrd,
-  kubectl,
-  sharedKubeconfig,
-  uniqueName,
-} from './harness.js';
+import { closeTestNamespace, kubectl, openTestNamespace, sharedKubeconfig, uniqueName } from './harness.js';
 
 jest.setTimeout(120_000);
 
@@ -16,14 +9,11 @@ const ns = uniqueName('gad-manifests');
 let client: KubeClient;
 
 beforeAll(async () => {
-  await installCrd(kubeconfig);
-  client = adminClient(kubeconfig);
-  await createNamespace(client, ns);
+  client = await openTestNamespace(kubeconfig, ns);
 });
 
 afterAll(async () => {
-  await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
-  client?.close();
+  await closeTestNamespace(client, ns);
 });
 
 describe('shipped manifests apply cleanly to a real API server', () => {

@@ -2,15 +2,14 @@ import { jest } from '@jest/globals';
 import type { KubeClient } from '../kube/client.js';
 import { KINDS, resourcePath } from '../kube/kinds.js';
 import {
-  adminClient,
   createCr,
-  createNamespace,
+  deleteNamespace,
   DEV,
   getCr,
-  installCrd,
   kubectl,
   list,
   NO_NODE,
+  openTestNamespace,
   patchSpec,
   serviceAccountKubeconfig,
   sharedKubeconfig,
@@ -30,11 +29,9 @@ let client: KubeClient;
 let op: TestOperator;
 
 beforeAll(async () => {
-  await installCrd(kubeconfig);
+  client = await openTestNamespace(kubeconfig, ns);
   await kubectl(kubeconfig, ['apply', '-f', 'config/manager/namespace.yaml']);
   await kubectl(kubeconfig, ['apply', '-k', 'config/rbac']);
-  client = adminClient(kubeconfig);
-  await createNamespace(client, ns);
   const saKubeconfig = await serviceAccountKubeconfig(kubeconfig, 'goassist-system', 'goassist-operator');
   op = await startTestOperator({
     kubeconfig: saKubeconfig,
@@ -48,7 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await op?.stop();
-  await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  await deleteNamespace(client, ns);
   await client?.request('DELETE', resourcePath(KINDS.Lease, 'goassist-system', ns)).catch(() => undefined);
   client?.close();
 });

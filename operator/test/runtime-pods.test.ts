@@ -2,11 +2,10 @@ import { jest } from '@jest/globals';
 import { isInHarnessNetwork, startNodeAgent, type NodeAgent } from '../../hack/nodeagent/index.js';
 import type { KubeClient } from '../kube/client.js';
 import {
-  adminClient,
   createCr,
-  createNamespace,
+  deleteNamespace,
   DEV,
-  installCrd,
+  openTestNamespace,
   sharedKubeconfig,
   startTestOperator,
   uniqueName,
@@ -26,9 +25,7 @@ let agent: NodeAgent;
 const agentLog: string[] = [];
 
 beforeAll(async () => {
-  await installCrd(kubeconfig);
-  client = adminClient(kubeconfig);
-  await createNamespace(client, ns);
+  client = await openTestNamespace(kubeconfig, ns);
   agent = await startNodeAgent({ kubeconfigPath: kubeconfig, nodeName, log: (l) => agentLog.push(l) });
   op = await startTestOperator({ kubeconfig, namespace: ns });
 });
@@ -36,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await op?.stop();
   // Deleting the namespace ends the pods; the agent then stops their processes.
-  await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  await deleteNamespace(client, ns);
   await agent?.stop();
   await client?.request('DELETE', `/api/v1/nodes/${nodeName}`).catch(() => undefined);
   client?.close();
