@@ -7,7 +7,6 @@ import {
   createCr,
   createNamespace,
   DEV,
-  getCr,
   list,
   NO_NODE,
   openTestNamespace,
@@ -15,6 +14,7 @@ import {
   startTestOperator,
   waitFor,
   waitForCondition,
+  waitForPromotion,
   type TestOperator,
 } from './harness.js';
 
@@ -65,14 +65,7 @@ describe('API server restart', () => {
 
     // A change made after the restart is acted on: new revision promoted, old one removed.
     await patchSpec(client, ns, 'voice', { image: 'ghcr.io/goassist/goassist:0.2.0' });
-    const cr = await waitFor('new revision after restart', async () => {
-      const c = await getCr(client, ns, 'voice');
-      return c.status?.observedGeneration === c.metadata.generation &&
-        c.status?.stableRevision !== first &&
-        c.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True'
-        ? c
-        : undefined;
-    });
+    const cr = await waitForPromotion(client, ns, 'voice', first, 'new revision after restart');
     const second = cr.status!.stableRevision!;
     await waitFor(
       'only the new revision left',

@@ -182,6 +182,24 @@ export function waitForCondition(
   );
 }
 
+/** Waits until the operator has seen the latest generation, promoted a revision other than `from` and is Ready. */
+export function waitForPromotion(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  from: string,
+  what: string,
+): Promise<GoAssistDeployment> {
+  return waitFor(what, async () => {
+    const cr = await getCr(client, namespace, name);
+    return cr.status?.observedGeneration === cr.metadata.generation &&
+      cr.status?.stableRevision !== from &&
+      condition(cr, 'Ready')?.status === 'True'
+      ? cr
+      : undefined;
+  });
+}
+
 export async function list<
   T = {
     metadata: {

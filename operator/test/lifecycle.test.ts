@@ -16,6 +16,7 @@ import {
   uniqueName,
   waitFor,
   waitForCondition,
+  waitForPromotion,
   type TestOperator,
 } from './harness.js';
 
@@ -90,14 +91,7 @@ describe('GoAssistDeployment lifecycle against a real API server', () => {
 
   it('replaces the revision on a pod-affecting change once the new one is ready', async () => {
     await patchSpec(client, ns, 'voice', { image: 'ghcr.io/goassist/goassist:0.2.0' });
-    const cr = await waitFor('promotion of the new revision', async () => {
-      const c = await getCr(client, ns, 'voice');
-      return c.status?.observedGeneration === c.metadata.generation &&
-        c.status?.stableRevision !== firstRevision &&
-        condition(c, 'Ready')?.status === 'True'
-        ? c
-        : undefined;
-    });
+    const cr = await waitForPromotion(client, ns, 'voice', firstRevision, 'promotion of the new revision');
     const second = cr.status!.stableRevision!;
     expect(cr.status!.canaryRevision).toBeUndefined();
     await waitFor('old revision removed', async () =>
@@ -124,14 +118,7 @@ describe('GoAssistDeployment lifecycle against a real API server', () => {
     expect(paused.status!.stableRevision).toBe(firstRevision);
     expect(names(await list(client, 'Deployment', ns))).toEqual([`voice-${firstRevision}`]);
     await patchSpec(client, ns, 'voice', { paused: false });
-    const resumed = await waitFor('unpaused promotion', async () => {
-      const c = await getCr(client, ns, 'voice');
-      return c.status?.observedGeneration === c.metadata.generation &&
-        c.status?.stableRevision !== firstRevision &&
-        condition(c, 'Ready')?.status === 'True'
-        ? c
-        : undefined;
-    });
+    const resumed = await waitForPromotion(client, ns, 'voice', firstRevision, 'unpaused promotion');
     firstRevision = resumed.status!.stableRevision!;
   });
 
