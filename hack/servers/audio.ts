@@ -128,3 +128,22 @@ export async function streamBytes(
   }
   if (opts.end !== false) res.end();
 }
+
+/**
+ * streamBytes, or with `dropAfterChunks` set: that many chunks, then the connection is cut instead
+ * of the response ending (an upstream dying mid-answer).
+ */
+export async function streamOrCut(
+  res: ServerResponse,
+  bytes: Buffer,
+  bytesPerSecond: number,
+  step: AudioStreamOptions & { dropAfterChunks?: number },
+): Promise<void> {
+  if (step.dropAfterChunks === undefined) return streamBytes(res, bytes, bytesPerSecond, step);
+  const chunkBytes = Math.round((bytesPerSecond * step.chunkMs) / 1000);
+  await streamBytes(res, bytes.subarray(0, chunkBytes * step.dropAfterChunks), bytesPerSecond, {
+    ...step,
+    end: false,
+  });
+  res.socket?.destroySoon();
+}

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { float32Bytes, pcm16Bytes, streamBytes, synthesize, wavHeader, type AudioSource } from './audio.js';
+import { float32Bytes, pcm16Bytes, streamOrCut, synthesize, wavHeader, type AudioSource } from './audio.js';
 import {
   delay,
   nextStep,
@@ -86,13 +86,7 @@ async function tts(res: ServerResponse, input: string, step: BarkStep): Promise<
   res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': file.length });
   if (step.stall) return void res.flushHeaders();
   const bytesPerSecond = BARK_SAMPLE_RATE * (step.encoding === 'float32' ? 4 : 2);
-  if (step.dropAfterChunks === undefined) return streamBytes(res, file, bytesPerSecond, step);
-  const chunkBytes = Math.round((bytesPerSecond * step.chunkMs) / 1000);
-  await streamBytes(res, file.subarray(0, chunkBytes * step.dropAfterChunks), bytesPerSecond, {
-    ...step,
-    end: false,
-  });
-  res.socket?.destroySoon();
+  await streamOrCut(res, file, bytesPerSecond, step);
 }
 
 runAsCli(import.meta.url, () => {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { pcm16Bytes, streamBytes, synthesize, wavHeader, type AudioSource } from './audio.js';
+import { pcm16Bytes, streamOrCut, synthesize, wavHeader, type AudioSource } from './audio.js';
 import {
   delay,
   nextStep,
@@ -134,7 +134,7 @@ async function classic(
   const file = Buffer.concat([wavHeader(sampleRate, pcm.length), pcm]);
   res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': file.length });
   if (step.stall) return void res.flushHeaders();
-  await send(res, file, sampleRate * 2, step);
+  await streamOrCut(res, file, sampleRate * 2, step);
 }
 
 async function xttsStream(res: ServerResponse, body: { text: string }, step: CoquiStep): Promise<void> {
@@ -147,22 +147,7 @@ async function xttsStream(res: ServerResponse, body: { text: string }, step: Coq
   res.write(wavHeader(XTTS_SAMPLE_RATE, 0));
   if (step.stall) return;
   const pcm = pcm16Bytes(await synthesize(body.text, XTTS_SAMPLE_RATE, step.audio));
-  await send(res, pcm, XTTS_SAMPLE_RATE * 2, step);
-}
-
-async function send(
-  res: ServerResponse,
-  bytes: Buffer,
-  bytesPerSecond: number,
-  step: CoquiStep,
-): Promise<void> {
-  if (step.dropAfterChunks === undefined) return streamBytes(res, bytes, bytesPerSecond, step);
-  const chunkBytes = Math.round((bytesPerSecond * step.chunkMs) / 1000);
-  await streamBytes(res, bytes.subarray(0, chunkBytes * step.dropAfterChunks), bytesPerSecond, {
-    ...step,
-    end: false,
-  });
-  res.socket?.destroySoon();
+  await streamOrCut(res, pcm, XTTS_SAMPLE_RATE * 2, step);
 }
 
 /** FastAPI-style 422 details for the StreamingInputs model of xtts-streaming-server. */

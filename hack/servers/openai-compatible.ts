@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { pcm16Bytes, streamBytes, synthesize, wavHeader, type AudioSource } from './audio.js';
+import { pcm16Bytes, streamOrCut, synthesize, wavHeader, type AudioSource } from './audio.js';
 import {
   delay,
   nextStep,
@@ -336,17 +336,7 @@ async function speech(res: ServerResponse, body: unknown, step: SpeechStep): Pro
   if (step.stall) return void res.flushHeaders();
   if (step.empty) return void res.end();
   const bytes = format === 'wav' ? Buffer.concat([wavHeader(OPENAI_PCM_RATE, pcm.length), pcm]) : pcm;
-  const limit = step.dropAfterChunks;
-  if (limit !== undefined) {
-    const chunkBytes = Math.round((OPENAI_PCM_RATE * 2 * step.chunkMs) / 1000);
-    // Write the allowed chunks, then cut the connection instead of ending the response.
-    await streamBytes(res, bytes.subarray(0, chunkBytes * limit), OPENAI_PCM_RATE * 2, {
-      ...step,
-      end: false,
-    });
-    return cut(res);
-  }
-  await streamBytes(res, bytes, OPENAI_PCM_RATE * 2, step);
+  await streamOrCut(res, bytes, OPENAI_PCM_RATE * 2, step);
 }
 
 runAsCli(import.meta.url, () => {
