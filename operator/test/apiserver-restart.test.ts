@@ -7,13 +7,13 @@ import {
   createCr,
   createNamespace,
   DEV,
-  list,
   NO_NODE,
   openTestNamespace,
   patchSpec,
   startTestOperator,
   waitFor,
   waitForCondition,
+  waitForOnlyDeployment,
   waitForPromotion,
   type TestOperator,
 } from './harness.js';
@@ -67,11 +67,7 @@ describe('API server restart', () => {
     await patchSpec(client, ns, 'voice', { image: 'ghcr.io/goassist/goassist:0.2.0' });
     const cr = await waitForPromotion(client, ns, 'voice', first, 'new revision after restart');
     const second = cr.status!.stableRevision!;
-    await waitFor(
-      'only the new revision left',
-      async () =>
-        (await list(client, 'Deployment', ns)).map((d) => d.metadata.name).join() === `voice-${second}`,
-    );
+    await waitForOnlyDeployment(client, ns, `voice-${second}`, 'only the new revision left');
 
     // Cluster-wide: a resource in another namespace is reconciled too.
     await createNamespace(client, 'elsewhere');

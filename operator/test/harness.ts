@@ -217,6 +217,20 @@ export async function list<
   return res.items;
 }
 
+/** Waits until `deployment` is the only Deployment left in `namespace` (old revisions removed). */
+export function waitForOnlyDeployment(
+  client: KubeClient,
+  namespace: string,
+  deployment: string,
+  what: string,
+): Promise<true> {
+  return waitFor(what, async () =>
+    (await list(client, 'Deployment', namespace)).map((d) => d.metadata.name).join() === deployment
+      ? true
+      : undefined,
+  );
+}
+
 export interface TestOperator extends RunningOperator {
   client: KubeClient;
   /** Writes this operator sent, by verb and path (leases counted apart). */

@@ -16,6 +16,7 @@ import {
   uniqueName,
   waitFor,
   waitForCondition,
+  waitForOnlyDeployment,
   waitForPromotion,
   type TestOperator,
 } from './harness.js';
@@ -94,9 +95,7 @@ describe('GoAssistDeployment lifecycle against a real API server', () => {
     const cr = await waitForPromotion(client, ns, 'voice', firstRevision, 'promotion of the new revision');
     const second = cr.status!.stableRevision!;
     expect(cr.status!.canaryRevision).toBeUndefined();
-    await waitFor('old revision removed', async () =>
-      names(await list(client, 'Deployment', ns)).join() === `voice-${second}` ? true : undefined,
-    );
+    await waitForOnlyDeployment(client, ns, `voice-${second}`, 'old revision removed');
     const stable = await client.request<{ spec: { selector: Record<string, string> } }>(
       'GET',
       resourcePath(KINDS.Service, ns, 'voice'),
