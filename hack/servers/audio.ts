@@ -17,6 +17,21 @@ export interface AudioStreamOptions {
   end?: boolean;
 }
 
+/** What one scripted answer of a local TTS server can vary. */
+export interface AudioStep {
+  /** Before the first audio byte. */
+  latencyMs: number;
+  chunkMs: number;
+  interChunkDelayMs: number;
+  audio: AudioSource;
+  /** Answer with this HTTP status and the API's error body instead of audio. */
+  status?: number;
+  /** Send headers, never audio. */
+  stall?: boolean;
+  /** Cut the connection after this many audio chunks. */
+  dropAfterChunks?: number;
+}
+
 /** Milliseconds of tone per character of text: about the pace of speech. */
 const TONE_MS_PER_CHAR = 60;
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { float32Bytes, pcm16Bytes, streamOrCut, synthesize, wavHeader, type AudioSource } from './audio.js';
+import { float32Bytes, pcm16Bytes, streamOrCut, synthesize, wavHeader, type AudioStep } from './audio.js';
 import {
   delay,
   nextStep,
@@ -18,15 +18,8 @@ import {
  * Bark's 24 kHz (32-bit float, as numpy audio is written, or 16-bit); `GET /readyz` and
  * `GET /healthz` answer 200. Errors use LocalAI's `{"error":{"code","message","type"}}`.
  */
-export interface BarkStep {
-  latencyMs: number;
-  chunkMs: number;
-  interChunkDelayMs: number;
-  audio: AudioSource;
+export interface BarkStep extends AudioStep {
   encoding: 'float32' | 'pcm16';
-  status?: number;
-  stall?: boolean;
-  dropAfterChunks?: number;
   notWav?: boolean;
 }
 

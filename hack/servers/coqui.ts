@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { pcm16Bytes, streamOrCut, synthesize, wavHeader, type AudioSource } from './audio.js';
+import { pcm16Bytes, streamOrCut, synthesize, wavHeader, type AudioStep } from './audio.js';
 import {
   delay,
   nextStep,
@@ -21,15 +21,8 @@ import {
  *   `POST /tts_stream` (JSON, validated like its pydantic model) streaming a WAV header with a
  *   zero data size and then raw 24 kHz PCM16 chunks.
  */
-export interface CoquiStep {
-  latencyMs: number;
-  chunkMs: number;
-  interChunkDelayMs: number;
-  audio: AudioSource;
-  status?: number;
-  /** Send headers (and for /tts_stream the WAV header), never audio. */
-  stall?: boolean;
-  dropAfterChunks?: number;
+/** `stall` sends headers (and for /tts_stream the WAV header), never audio. */
+export interface CoquiStep extends AudioStep {
   /** Answer 200 with a body that is not WAV. */
   notWav?: boolean;
 }

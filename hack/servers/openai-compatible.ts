@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { pcm16Bytes, streamOrCut, synthesize, wavHeader, type AudioSource } from './audio.js';
+import { pcm16Bytes, streamOrCut, synthesize, wavHeader, type AudioStep } from './audio.js';
 import {
   delay,
   nextStep,
@@ -47,17 +47,7 @@ export interface TranscriptionStep {
   malformed?: 'json' | 'shape';
 }
 
-export interface SpeechStep {
-  /** Before the first audio byte. */
-  latencyMs: number;
-  chunkMs: number;
-  interChunkDelayMs: number;
-  audio: AudioSource;
-  status?: number;
-  /** Send headers, never audio. */
-  stall?: boolean;
-  /** Cut the connection after this many audio chunks. */
-  dropAfterChunks?: number;
+export interface SpeechStep extends AudioStep {
   /** Answer 200 with an empty body. */
   empty?: boolean;
 }
