@@ -1,4 +1,4 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { EngineError, type ComponentName, type ComponentStatus } from './types.js';
 
 /** Why an HTTP exchange failed, kept as the `cause` of its EngineError (status and the server's wait hint). */
@@ -127,6 +127,38 @@ export async function probe(
 /** `Authorization: Bearer` for an endpoint's key, or nothing when it needs none. */
 export function bearer(apiKey: string | undefined): Record<string, string> {
   return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+}
+
+/** A config error unless `baseUrl` parses as a URL. */
+export function checkBaseUrl(component: ComponentName, baseUrl: string): void {
+  try {
+    new URL(baseUrl);
+  } catch {
+    throw new EngineError(
+      component,
+      'config',
+      `${component.toUpperCase()} base URL is not a URL: ${baseUrl}`,
+    );
+  }
+}
+
+/**
+ * An OpenAI SDK client for an OpenAI-compatible server, once its base URL checks out. It never
+ * retries by itself: the engines retry, and time out each try; `timeoutMs` is the SDK's own deadline.
+ */
+export function openAiClient(
+  component: ComponentName,
+  opts: { baseUrl: string; apiKey?: string; timeoutMs: number },
+): OpenAI {
+  checkBaseUrl(component, opts.baseUrl);
+  return new OpenAI({
+    baseURL: opts.baseUrl,
+    // Servers like vLLM and Ollama need no key, but the SDK insists on one.
+    apiKey: opts.apiKey || 'unused',
+    maxRetries: 0,
+    timeout: opts.timeoutMs,
+    logLevel: 'off',
+  });
 }
 
 /** Probes an endpoint at init: `down` with the problem, or `up` with `upDetail` (for /health). */

@@ -1,5 +1,13 @@
 import OpenAI, { toFile } from 'openai';
-import { errorFromOpenAi, joinUrl, bearer, probeStatus, redactUrl, retryAfterOf } from '../http.js';
+import {
+  errorFromOpenAi,
+  joinUrl,
+  bearer,
+  openAiClient,
+  probeStatus,
+  redactUrl,
+  retryAfterOf,
+} from '../http.js';
 import { abortErrorOf, throwIfAborted, withRetry } from '../retry.js';
 import { writeWav } from '../../audio/wav.js';
 import {
@@ -58,18 +66,11 @@ export class OpenAiAsr implements AsrEngine {
 
   async init(): Promise<void> {
     if (!this.opts.model) throw new EngineError('asr', 'config', 'ASR model name is empty');
-    try {
-      new URL(this.opts.baseUrl);
-    } catch {
-      throw new EngineError('asr', 'config', `ASR base URL is not a URL: ${this.opts.baseUrl}`);
-    }
-    this.client = new OpenAI({
-      baseURL: this.opts.baseUrl,
-      apiKey: this.opts.apiKey || 'unused',
-      maxRetries: 0,
+    this.client = openAiClient('asr', {
+      baseUrl: this.opts.baseUrl,
+      apiKey: this.opts.apiKey,
       // Each try has its own deadline (transcribeOnce); the SDK's is only a backstop.
-      timeout: (this.opts.timeoutMs ?? OPENAI_ASR_DEFAULTS.timeoutMs) * 2,
-      logLevel: 'off',
+      timeoutMs: (this.opts.timeoutMs ?? OPENAI_ASR_DEFAULTS.timeoutMs) * 2,
     });
     this.current = await probeStatus(
       'openai',

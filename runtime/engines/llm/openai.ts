@@ -1,6 +1,14 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { errorFromOpenAi, joinUrl, bearer, probeStatus, redactUrl, retryAfterOf } from '../http.js';
+import {
+  errorFromOpenAi,
+  joinUrl,
+  bearer,
+  openAiClient,
+  probeStatus,
+  redactUrl,
+  retryAfterOf,
+} from '../http.js';
 import { streamWithRetry } from '../upstream.js';
 import {
   EngineError,
@@ -59,18 +67,10 @@ export class OpenAiLlm implements LlmEngine {
 
   async init(): Promise<void> {
     if (!this.opts.model) throw new EngineError('llm', 'config', 'LLM model name is empty');
-    try {
-      new URL(this.opts.baseUrl);
-    } catch {
-      throw new EngineError('llm', 'config', `LLM base URL is not a URL: ${this.opts.baseUrl}`);
-    }
-    this.client = new OpenAI({
-      baseURL: this.opts.baseUrl,
-      // Servers like vLLM and Ollama need no key, but the SDK insists on one.
-      apiKey: this.opts.apiKey || 'unused',
-      maxRetries: 0,
-      timeout: this.firstTokenTimeoutMs() + 1_000,
-      logLevel: 'off',
+    this.client = openAiClient('llm', {
+      baseUrl: this.opts.baseUrl,
+      apiKey: this.opts.apiKey,
+      timeoutMs: this.firstTokenTimeoutMs() + 1_000,
     });
     this.current = await probeStatus(
       'openai',

@@ -1,4 +1,4 @@
-import { joinUrl, bearer, probeStatus, redactUrl } from '../http.js';
+import { bearer, checkBaseUrl, joinUrl, probeStatus, redactUrl } from '../http.js';
 import type { AudioChunk, TurnOptions } from '../types.js';
 import { HttpTtsEngine, type HttpTtsTimingOptions } from './http-engine.js';
 
@@ -28,7 +28,7 @@ export class BarkTts extends HttpTtsEngine {
   }
 
   async init(): Promise<void> {
-    this.checkBaseUrl(this.opts.baseUrl);
+    checkBaseUrl('tts', this.opts.baseUrl);
     this.setStatus(
       await probeStatus(
         'bark',

@@ -1,4 +1,4 @@
-import { errorFromFetch, ensureOk, joinUrl, probe, redactUrl } from '../http.js';
+import { checkBaseUrl, errorFromFetch, ensureOk, joinUrl, probe, redactUrl } from '../http.js';
 import { abortErrorOf, withRetry, type RetryOptions } from '../retry.js';
 import { EngineError, type AudioChunk, type TurnOptions } from '../types.js';
 import { HTTP_TTS_DEFAULTS } from './http-audio.js';
@@ -48,7 +48,7 @@ export class CoquiTts extends HttpTtsEngine {
   }
 
   async init(): Promise<void> {
-    this.checkBaseUrl(this.opts.baseUrl);
+    checkBaseUrl('tts', this.opts.baseUrl);
     const wanted = this.opts.api ?? 'auto';
     if (wanted !== 'auto' && wanted !== 'tts' && wanted !== 'xtts-stream') {
       throw new EngineError(

@@ -1,10 +1,4 @@
-import {
-  EngineError,
-  type AudioChunk,
-  type ComponentStatus,
-  type TtsEngine,
-  type TurnOptions,
-} from '../types.js';
+import type { AudioChunk, ComponentStatus, TtsEngine, TurnOptions } from '../types.js';
 import {
   HTTP_TTS_DEFAULTS,
   streamAudio,
@@ -25,7 +19,7 @@ export interface HttpTtsTimingOptions {
 
 /**
  * What Bark, Coqui and OpenAI TTS share: status kept for trackStatus, one shutdown signal that
- * close() fires, the base URL check of init(), and the clause stream with the timing options applied.
+ * close() fires, and the clause stream with the timing options applied.
  */
 export abstract class HttpTtsEngine implements TtsEngine {
   readonly component = 'tts' as const;
@@ -60,14 +54,6 @@ export abstract class HttpTtsEngine implements TtsEngine {
   }
 
   protected abstract run(text: string, opts: TurnOptions): AsyncGenerator<AudioChunk>;
-
-  protected checkBaseUrl(baseUrl: string): void {
-    try {
-      new URL(baseUrl);
-    } catch {
-      throw new EngineError('tts', 'config', `TTS base URL is not a URL: ${baseUrl}`);
-    }
-  }
 
   protected probeTimeoutMs(): number {
     return this.timing.probeTimeoutMs ?? HTTP_TTS_DEFAULTS.probeTimeoutMs;

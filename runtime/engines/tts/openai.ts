@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { errorFromOpenAi, joinUrl, bearer, probeStatus, redactUrl } from '../http.js';
+import { errorFromOpenAi, joinUrl, bearer, openAiClient, probeStatus, redactUrl } from '../http.js';
 import { EngineError, type AudioChunk, type TurnOptions } from '../types.js';
 import { HttpTtsEngine, type HttpTtsTimingOptions } from './http-engine.js';
 
@@ -30,14 +30,11 @@ export class OpenAiTts extends HttpTtsEngine {
   }
 
   async init(): Promise<void> {
-    this.checkBaseUrl(this.opts.baseUrl);
-    this.client = new OpenAI({
-      baseURL: this.opts.baseUrl,
-      apiKey: this.opts.apiKey || 'unused',
-      maxRetries: 0,
+    this.client = openAiClient('tts', {
+      baseUrl: this.opts.baseUrl,
+      apiKey: this.opts.apiKey,
       // Deadlines are per read (first chunk, idle); the SDK's is only for the response headers.
-      timeout: this.firstChunkTimeoutMs() * 2,
-      logLevel: 'off',
+      timeoutMs: this.firstChunkTimeoutMs() * 2,
     });
     this.setStatus(
       await probeStatus(
