@@ -24,7 +24,9 @@ describe('shipped manifests apply cleanly to a real API server', () => {
 
   it('config/default (CRD, RBAC, operator Deployment) passes server-side validation', async () => {
     // Server-side dry run: every object is admitted and validated, nothing runs (the operator image
-    // would otherwise be scheduled onto the test harness's nodes).
+    // would otherwise be scheduled onto the test harness's nodes). A dry run creates no namespace, so
+    // the namespace is applied for real first, or the namespaced objects would depend on test order.
+    await kubectl(kubeconfig, ['apply', '-f', 'config/manager/namespace.yaml']);
     const out = await kubectl(kubeconfig, ['apply', '-k', 'config/default', '--dry-run=server']);
     for (const kind of [
       'namespace/goassist-system',
