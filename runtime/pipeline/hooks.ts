@@ -29,32 +29,8 @@ export interface TurnTracer {
   endSession?(sessionId: string): void;
 }
 
-/**
- * Receives the agent audio of one turn exactly as it is sent to the client (after resampling, in
- * pacer chunks, at real-time pace), e.g. to stream it to Audio2Face. `cancel()` when the client is
- * told to `clear` (barge-in) or the reply fails or is aborted (the avatar eases to neutral); `end()`
- * once all audio was sent and played. After a false-interruption resume, `push` is called again with
- * the audio from the stop point on (the sink starts a new stream). It may send its own events (e.g.
- * `blendshapes`) through `sendEvent`.
- */
-export interface AvatarSink {
-  push(pcm: Int16Array): void;
-  end(): void;
-  cancel(): void;
-}
-
-export interface AvatarSinkContext {
-  sessionId: string;
-  turnId: number;
-  sampleRate: number;
-  /** Aborted when the turn ends for any reason. */
-  signal: AbortSignal;
-  sendEvent(event: { type: string } & Record<string, unknown>): void;
-  /** Report an avatar failure: counted and sent as an `error` event; the audio goes on. */
-  reportError(error: unknown): void;
-}
-
-export type AvatarSinkFactory = (ctx: AvatarSinkContext) => AvatarSink | undefined;
+/** The per-turn avatar hook; its shape lives with the avatar engine (pipeline depends on engines, not back). */
+export type { AvatarSink, AvatarSinkContext, AvatarSinkFactory } from '../engines/avatar/avatar-sink.js';
 
 export const NOOP_STAGE_SPAN: StageSpan = { end() {} };
 export const NOOP_TURN_SPAN: TurnSpan = {

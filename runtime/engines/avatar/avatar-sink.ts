@@ -15,20 +15,31 @@ import { SpanStatusCode, context, trace, type Context, type Span, type Tracer } 
 import type { ComponentStatus } from '../types.js';
 import type { AvatarEngine, AvatarTurn, AvatarTurnResult } from './types.js';
 
-/** The pipeline's hook shapes (runtime/pipeline/hooks.ts), restated so engines do not import the pipeline. */
+/**
+ * Receives the agent audio of one turn exactly as it is sent to the client (after resampling, in
+ * pacer chunks, at real-time pace), e.g. to stream it to Audio2Face. `cancel()` when the client is
+ * told to `clear` (barge-in) or the reply fails or is aborted (the avatar eases to neutral); `end()`
+ * once all audio was sent and played. After a false-interruption resume, `push` is called again with
+ * the audio from the stop point on (the sink starts a new stream). It may send its own events (e.g.
+ * `blendshapes`) through `sendEvent`.
+ */
 export interface AvatarSink {
   push(pcm: Int16Array): void;
   end(): void;
   cancel(): void;
 }
+
 export interface AvatarSinkContext {
   sessionId: string;
   turnId: number;
   sampleRate: number;
+  /** Aborted when the turn ends for any reason. */
   signal: AbortSignal;
   sendEvent(event: { type: string } & Record<string, unknown>): void;
+  /** Report an avatar failure: counted and sent as an `error` event; the audio goes on. */
   reportError(error: unknown): void;
 }
+
 export type AvatarSinkFactory = (ctx: AvatarSinkContext) => AvatarSink | undefined;
 
 export interface AvatarSinkOptions {
