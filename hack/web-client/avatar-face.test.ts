@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
 
 const WEB_CLIENT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'web-client');
 const PAGE = `<!doctype html><canvas id="face" width="200" height="200"></canvas>
@@ -36,7 +37,7 @@ beforeAll(async () => {
     res.end(PAGE);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  browser = await launchChromium();
   page = await browser.newPage();
 });
 

@@ -8,7 +8,8 @@ import { jest } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../../hack/web-client/browser.js';
 import { concatPcm } from '../../../hack/bench/voice/voice-client.js';
 import { silence, speechPcm } from '../../../hack/fixtures/speech.js';
 import { startAudio2FaceStandIn, type Audio2FaceStandIn } from '../../../hack/servers/audio2face.js';
@@ -51,18 +52,7 @@ beforeAll(async () => {
     ENABLE_AVATAR: 'true',
     AUDIO2FACE_GRPC_URL: a2f.address,
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium({ fakeMicWav: wav });
 });
 
 afterAll(async () => {

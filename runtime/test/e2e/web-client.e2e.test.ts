@@ -7,7 +7,8 @@ import { jest } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../../hack/web-client/browser.js';
 import { silence, speechPcm } from '../../../hack/fixtures/speech.js';
 import { concatPcm } from '../../../hack/bench/voice/voice-client.js';
 import { startOpenAiCompatible, type OpenAiServer } from '../../../hack/servers/openai-compatible.js';
@@ -45,18 +46,7 @@ beforeAll(async () => {
     TTS_BASE_URL: `${llm.url}/v1`,
     CSRF_ENABLED: 'true',
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium({ fakeMicWav: wav });
 });
 
 afterAll(async () => {
