@@ -173,6 +173,22 @@ export async function probeStatus(
   return problem ? { state: 'down', engine, detail: problem } : { state: 'up', engine, detail: upDetail };
 }
 
+/** Probes an OpenAI-compatible API at `<baseUrl>/models`; `up` shows `<what> at <baseUrl>` (no secrets). */
+export function probeOpenAiStatus(
+  baseUrl: string,
+  apiKey: string | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<ComponentStatus> {
+  return probeStatus(
+    'openai',
+    joinUrl(baseUrl, 'models'),
+    timeoutMs,
+    bearer(apiKey),
+    `${what} at ${redactUrl(baseUrl)}`,
+  );
+}
+
 /** Joins a base URL and a path without doubling or losing slashes. */
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;

@@ -1,13 +1,5 @@
 import OpenAI, { toFile } from 'openai';
-import {
-  errorFromOpenAi,
-  joinUrl,
-  bearer,
-  openAiClient,
-  probeStatus,
-  redactUrl,
-  retryAfterOf,
-} from '../http.js';
+import { errorFromOpenAi, openAiClient, probeOpenAiStatus, retryAfterOf } from '../http.js';
 import { abortErrorOf, throwIfAborted, withRetry } from '../retry.js';
 import { writeWav } from '../../audio/wav.js';
 import {
@@ -72,12 +64,11 @@ export class OpenAiAsr implements AsrEngine {
       // Each try has its own deadline (transcribeOnce); the SDK's is only a backstop.
       timeoutMs: (this.opts.timeoutMs ?? OPENAI_ASR_DEFAULTS.timeoutMs) * 2,
     });
-    this.current = await probeStatus(
-      'openai',
-      joinUrl(this.opts.baseUrl, 'models'),
+    this.current = await probeOpenAiStatus(
+      this.opts.baseUrl,
+      this.opts.apiKey,
       this.opts.probeTimeoutMs ?? OPENAI_ASR_DEFAULTS.probeTimeoutMs,
-      bearer(this.opts.apiKey),
-      `${this.opts.model} at ${redactUrl(this.opts.baseUrl)}`,
+      this.opts.model,
     );
   }
 

@@ -1,14 +1,6 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import {
-  errorFromOpenAi,
-  joinUrl,
-  bearer,
-  openAiClient,
-  probeStatus,
-  redactUrl,
-  retryAfterOf,
-} from '../http.js';
+import { errorFromOpenAi, openAiClient, probeOpenAiStatus, retryAfterOf } from '../http.js';
 import { streamWithRetry } from '../upstream.js';
 import {
   EngineError,
@@ -72,12 +64,11 @@ export class OpenAiLlm implements LlmEngine {
       apiKey: this.opts.apiKey,
       timeoutMs: this.firstTokenTimeoutMs() + 1_000,
     });
-    this.current = await probeStatus(
-      'openai',
-      joinUrl(this.opts.baseUrl, 'models'),
+    this.current = await probeOpenAiStatus(
+      this.opts.baseUrl,
+      this.opts.apiKey,
       this.opts.probeTimeoutMs ?? OPENAI_LLM_DEFAULTS.probeTimeoutMs,
-      bearer(this.opts.apiKey),
-      `${this.opts.model} at ${redactUrl(this.opts.baseUrl)}`,
+      this.opts.model,
     );
   }
 

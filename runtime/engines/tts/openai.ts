@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { errorFromOpenAi, joinUrl, bearer, openAiClient, probeStatus, redactUrl } from '../http.js';
+import { errorFromOpenAi, openAiClient, probeOpenAiStatus } from '../http.js';
 import { EngineError, type AudioChunk, type TurnOptions } from '../types.js';
 import { HttpTtsEngine, type HttpTtsTimingOptions } from './http-engine.js';
 
@@ -37,12 +37,11 @@ export class OpenAiTts extends HttpTtsEngine {
       timeoutMs: this.firstChunkTimeoutMs() * 2,
     });
     this.setStatus(
-      await probeStatus(
-        'openai',
-        joinUrl(this.opts.baseUrl, 'models'),
+      await probeOpenAiStatus(
+        this.opts.baseUrl,
+        this.opts.apiKey,
         this.probeTimeoutMs(),
-        bearer(this.opts.apiKey),
-        `${this.model()}/${this.voice()} at ${redactUrl(this.opts.baseUrl)}`,
+        `${this.model()}/${this.voice()}`,
       ),
     );
   }
