@@ -14,12 +14,13 @@
  * process is stopped at the end.
  *
  *   npm run bench:voice -- [--setup capacity|embedded|all] [--levels 10,50,100] [--turns 4]
- *                          [--embedded-levels 1,2,3,4,6] [--avatar] [--json out.json]
+ *                          [--embedded-levels 1,2,3,4,6] [--avatar] [--placement shared|nice|pin]
+ *                          [--json out.json]
  *
  * --avatar runs the capacity levels a second time with the avatar on (the Audio2Face stand-in), and
  * reports what it adds per turn: TTFA beside the run without it, and the animation's timing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -80,8 +81,53 @@ async function freePort(): Promise<number> {
 /** Extra node flags for the runtime process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
 const RUNTIME_NODE_FLAGS = (process.env.BENCH_RUNTIME_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
-function startChild(args: string[], env: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
+/**
+ * Where the runtime runs relative to what stands in for the world (this process with its clients,
+ * the engine servers), all on one machine:
+ *   shared  everything on every CPU at the same priority
+ *   nice    the world at nice 10: the runtime gets a CPU whenever it needs one, as a pod with its
+ *           own CPU request would, and the world uses what is left
+ *   pin     the runtime on CPU 0 alone (a 1-CPU pod), the world on the other CPUs
+ */
+type Placement = 'shared' | 'nice' | 'pin';
+let placement: Placement = 'shared';
+const WORLD_NICENESS = 10;
+
+function placedCommand(role: 'runtime' | 'world', argv: string[]): [string, string[]] {
+  const cores = os.availableParallelism();
+  const prefix =
+    placement === 'pin'
+      ? ['taskset', '-c', role === 'runtime' ? '0' : `1-${cores - 1}`]
+      : placement === 'nice' && role === 'world'
+        ? ['nice', '-n', String(WORLD_NICENESS)]
+        : [];
+  const all = [...prefix, ...argv];
+  return [all[0] as string, all.slice(1)];
+}
+
+function placeThisProcess(): void {
+  if (placement === 'pin') {
+    const cores = os.availableParallelism();
+    if (cores < 2) throw new Error('--placement pin needs at least 2 CPUs');
+    execFileSync('taskset', ['-a', '-p', '-c', `1-${cores - 1}`, String(process.pid)], { stdio: 'ignore' });
+  }
+  if (placement === 'nice') os.setPriority(WORLD_NICENESS);
+}
+
+const PLACEMENT_NOTE: Record<Placement, string> = {
+  shared: 'runtime, clients and engine servers share every CPU at the same priority',
+  nice: `clients and engine servers at nice ${WORLD_NICENESS}, the runtime at 0, all CPUs shared`,
+  pin: 'runtime alone on CPU 0; clients and engine servers on the other CPUs',
+};
+
+function startChild(
+  args: string[],
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+  role: 'runtime' | 'world' = 'world',
+): ChildProcess {
+  const [command, argv] = placedCommand(role, [process.execPath, ...nodeFlags, '--import', 'tsx', ...args]);
+  const child = spawn(command, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -412,23 +458,28 @@ async function capacitySetup(
   );
   const port = await freePort();
   const llmUrl = `http://127.0.0.1:${serverPort}/v1`;
-  const runtime = startChild(['runtime/main.ts'], {
-    ENVIRONMENT: 'development',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    MAX_CONCURRENT_SESSIONS: String(Math.max(...levels) + 10),
-    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
-    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
-    LLM_BASE_URL: llmUrl,
-    LLM_MODEL_NAME: 'local-model',
-    ASR_ENGINE: 'openai',
-    ASR_BASE_URL: llmUrl,
-    TTS_ENGINE: 'openai',
-    TTS_BASE_URL: llmUrl,
-    DRAIN_TIMEOUT_SECONDS: '0',
-    ...avatarEnv,
-  });
+  const runtime = startChild(
+    ['runtime/main.ts'],
+    {
+      ENVIRONMENT: 'development',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      MAX_CONCURRENT_SESSIONS: String(Math.max(...levels) + 10),
+      RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+      LLM_BASE_URL: llmUrl,
+      LLM_MODEL_NAME: 'local-model',
+      ASR_ENGINE: 'openai',
+      ASR_BASE_URL: llmUrl,
+      TTS_ENGINE: 'openai',
+      TTS_BASE_URL: llmUrl,
+      DRAIN_TIMEOUT_SECONDS: '0',
+      ...avatarEnv,
+    },
+    RUNTIME_NODE_FLAGS,
+    'runtime',
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitReady(baseUrl);
@@ -464,6 +515,7 @@ async function embeddedSetup(
       DRAIN_TIMEOUT_SECONDS: '0',
     },
     RUNTIME_NODE_FLAGS,
+    'runtime',
   );
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
@@ -494,6 +546,7 @@ async function main(): Promise<void> {
       turns: { type: 'string', default: '4' },
       avatar: { type: 'boolean', default: false },
       json: { type: 'string' },
+      placement: { type: 'string', default: 'shared' },
     },
   });
   const turns = Math.min(20, Math.max(1, Number(values.turns)));
@@ -502,9 +555,15 @@ async function main(): Promise<void> {
     interruption: await speechPcm('turn on the kitchen lights'),
   };
   const cores = os.availableParallelism();
-  const out: Record<string, unknown> = { cores, stated: STATED, turnsPerClient: turns };
+  const placementArg = String(values.placement);
+  if (!['shared', 'nice', 'pin'].includes(placementArg))
+    throw new Error(`--placement must be shared, nice or pin, not ${placementArg}`);
+  placement = placementArg as Placement;
+  placeThisProcess();
+  const out: Record<string, unknown> = { cores, stated: STATED, turnsPerClient: turns, placement };
   const report: string[] = [
     `machine: ${cores} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`,
+    `placement (${placement}): ${PLACEMENT_NOTE[placement]}`,
   ];
   if (values.setup === 'capacity' || values.setup === 'all') {
     const levels = String(values.levels)
