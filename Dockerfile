@@ -1,6 +1,10 @@
 # One image, two programs: the runtime (default command) and the operator (`node dist/operator/main.js`).
 # Build: docker build -t goassist:dev .
 FROM node:20-bookworm-slim AS build
+# The embedded ASR's streaming decoder is compiled against Debian's PocketSphinx.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev pkg-config libpocketsphinx-dev libsphinxbase-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
@@ -9,11 +13,13 @@ COPY contract ./contract
 COPY runtime ./runtime
 COPY operator ./operator
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+RUN sh runtime/engines/asr/native/build.sh
 
 FROM node:20-bookworm-slim
-# pocketsphinx is the embedded ASR engine (ASR_ENGINE=pocketsphinx, the default).
+# PocketSphinx is the embedded ASR engine (ASR_ENGINE=pocketsphinx, the default): its library and
+# US English model; flite speaks the phrase that primes each decoder at start.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends pocketsphinx pocketsphinx-en-us ca-certificates \
+ && apt-get install -y --no-install-recommends libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us flite ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production PORT=8000

@@ -1,7 +1,7 @@
 # GoAssist: `make demo` runs the main job, `make test` runs every test.
 SHELL := /bin/bash
 export GOASSIST_CACHE ?= $(HOME)/.cache/goassist
-APT_PACKAGES := pocketsphinx pocketsphinx-en-us flite sox libsox-fmt-all espeak-ng chromium nginx prometheus lua5.1 iproute2 procps openssl util-linux
+APT_PACKAGES := pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config flite sox libsox-fmt-all espeak-ng chromium nginx prometheus lua5.1 iproute2 procps openssl util-linux
 NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: all deps system-deps node-deps build lint typecheck test demo runtime clean
@@ -26,6 +26,7 @@ deps: system-deps node-deps
 
 build: node-deps
 	npx tsc -p tsconfig.build.json
+	sh runtime/engines/asr/native/build.sh
 
 typecheck: node-deps
 	npx tsc -p tsconfig.json --noEmit

@@ -21,6 +21,8 @@ const client = {
   state: 'idle',
   sessionId: null,
   transcripts: [],
+  /** Partial hypotheses shown while the user spoke. */
+  partials: [],
   agentTexts: [],
   turns: [],
   events: [],
@@ -216,6 +218,7 @@ function onEvent(event) {
           addLine('user', event.text);
         }
       } else {
+        client.partials.push(event.text);
         ui.partial.textContent = event.text;
       }
       break;

@@ -4,8 +4,7 @@
  * encapsulated plugins, so the sessions API's CSRF and API-key hooks touch nothing else.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -13,6 +12,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AppError, ERROR_CODES } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 import { SessionTokenSigner } from '../session/token.js';
 import { traceHttpServer } from '../telemetry/http-server-tracing.js';
 import { ApiKeys } from './auth.js';
@@ -30,13 +30,6 @@ import { MAX_FRAME_BYTES, selectProtocol, streamRoutes } from './routes/stream.j
 import { webClientRoutes } from './routes/web-client.js';
 
 export type { AppDeps } from './deps.js';
-
-/** The repository (or installed package) root: where package.json is, from src or dist alike. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
 
 export const WEB_CLIENT_DIR = join(packageRoot(), 'examples', 'web-client');
 

@@ -1,31 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import readline from 'node:readline';
-import { makeFifo, openFifoReader, openFifoWriter } from './fifo.js';
 
 export interface PocketsphinxCommand {
   binary: string;
   args: string[];
-  /** How long the process may take to load its model (and to open each utterance's pipe). */
+  /** How long the process may take to load its model. */
   startTimeoutMs: number;
 }
 
 /** One utterance as the worker sees it. */
 export interface Utterance {
   readonly id: string;
+  /** The decoder's hypothesis so far, each time it changes while audio arrives. */
+  partial(text: string): void;
   resolve(text: string): void;
   reject(err: Error): void;
 }
 
 interface Slot {
   utt: Utterance;
+  /** Utterance number on the wire (uint32). */
+  wireId: number;
   /** Audio pushed before the utterance reached the head of the queue. */
   pending: Buffer[];
-  sink: net.Socket | undefined;
-  fifo: string | undefined;
+  opened: boolean;
   ended: boolean;
   dropped: boolean;
 }
@@ -35,25 +33,26 @@ export class WorkerStoppedError extends Error {
   override readonly name = 'WorkerStoppedError';
 }
 
-const HYP_LINE = /^(.*?)\s*\((\S+)\s+(-?\d+)\)\s*$/;
+const OP_START = 0x53; // 'S'
+const OP_AUDIO = 0x41; // 'A'
+const OP_END = 0x45; // 'E'
+const HEADER_BYTES = 9;
+const HYP_LINE = /^([PF]) (\d+) ?(.*)$/;
 
 /**
- * One long-lived `pocketsphinx_batch` process with its model loaded. Its control file is a named
- * pipe: each utterance is one control line naming another named pipe that carries the audio, so
- * the decoder works on the audio as it arrives and the end of the pipe ends the utterance. The
- * process handles utterances in order; one hypothesis line comes back per control line.
+ * One long-lived `goassist-ps-stream` process (runtime/engines/asr/native/ps-stream.c) with its
+ * model loaded. Audio goes to it over stdin as it arrives, so decoding runs while the user speaks:
+ * partial hypotheses come back as they change and the final one soon after the end of the
+ * utterance. The process decodes one utterance at a time; later ones wait here with their audio.
  */
 export class PocketsphinxWorker {
-  private child: ChildProcess | undefined;
-  private dir: string | undefined;
-  private ctl: net.Socket | undefined;
-  private hyp: net.Socket | undefined;
+  private child: ChildProcessWithoutNullStreams | undefined;
   private queue: Slot[] = [];
-  private freeFifos: string[] = [];
-  private fifoCount = 0;
+  private nextWireId = 1;
   private stopping = false;
   private exited = false;
   private readonly errors: string[] = [];
+  private ready: { resolve(): void; reject(err: Error): void } | undefined;
 
   constructor(
     private readonly cmd: PocketsphinxCommand,
@@ -73,66 +72,51 @@ export class PocketsphinxWorker {
     return this.child !== undefined && !this.exited;
   }
 
-  /** Starts the process; resolves once it has opened its control pipe (not yet proof of a loaded model). */
+  /** Starts the process; resolves once it reports its model loaded. */
   async start(): Promise<void> {
-    this.dir = await mkdtemp(path.join(os.tmpdir(), 'goassist-ps-'));
-    const ctlPath = path.join(this.dir, 'ctl');
-    const hypPath = path.join(this.dir, 'hyp');
-    await makeFifo(ctlPath);
-    await makeFifo(hypPath);
-    // Hypotheses come back through a named pipe: stdout is a socket, which the decoder cannot
-    // fopen() by path. Opened read-write so the pipe has a writer and never reads end-of-file.
-    this.hyp = await openFifoReader(hypPath);
-    const args = [
-      ...this.cmd.args,
-      '-adcin',
-      'yes',
-      '-cepdir',
-      this.dir,
-      '-cepext',
-      '.raw',
-      '-ctl',
-      ctlPath,
-      '-hyp',
-      hypPath,
-    ];
-    const child = spawn(this.cmd.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(this.cmd.binary, this.cmd.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
-    const spawnError = new Promise<never>((_, reject) => {
-      child.once('error', (err) => {
-        this.exited = true; // never started: no 'exit' follows
-        reject(err);
-      });
+    const loaded = new Promise<void>((resolve, reject) => (this.ready = { resolve, reject }));
+    child.once('error', (err) => {
+      this.exited = true; // never started: no 'exit' follows
+      this.ready?.reject(err);
     });
-    spawnError.catch(() => undefined);
     child.once('exit', (code, signal) => this.handleExit(code, signal));
-    readline.createInterface({ input: this.hyp }).on('line', (line) => this.onLine(line));
-    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-      if (/ERROR|FATAL/.test(line)) {
-        this.errors.push(line.trim());
-        if (this.errors.length > 5) this.errors.shift();
-      }
+    child.stdin.on('error', () => undefined); // EPIPE when the decoder dies: the exit handler reports it
+    readline.createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
+    readline.createInterface({ input: child.stderr }).on('line', (line) => {
+      if (/ERROR|FATAL/.test(line)) this.note(line.trim());
     });
-    this.ctl = await Promise.race([
-      openFifoWriter(ctlPath, this.cmd.startTimeoutMs, () => this.exited),
-      spawnError,
-    ]).catch((err: unknown) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no model loaded within ${this.cmd.startTimeoutMs} ms`)),
+        this.cmd.startTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([loaded, timeout]);
+    } catch (err) {
       this.kill();
       throw new Error(`${this.cmd.binary} did not start: ${this.describe(err)}`);
-    });
-    this.ctl.on('error', () => undefined); // the exit handler reports a dead process
+    } finally {
+      clearTimeout(timer);
+      this.ready = undefined;
+    }
   }
 
   submit(utt: Utterance): void {
-    const slot: Slot = { utt, pending: [], sink: undefined, fifo: undefined, ended: false, dropped: false };
+    const wireId = this.nextWireId;
+    this.nextWireId = (this.nextWireId % 0xffffffff) + 1;
+    const slot: Slot = { utt, wireId, pending: [], opened: false, ended: false, dropped: false };
     this.queue.push(slot);
-    if (this.queue.length === 1) void this.activate(slot);
+    if (this.queue.length === 1) this.open(slot);
   }
 
   push(id: string, audio: Buffer): void {
     const slot = this.find(id);
     if (!slot || slot.ended) return;
-    if (slot.sink) slot.sink.write(audio);
+    if (slot.opened) this.write(OP_AUDIO, slot.wireId, audio);
     else slot.pending.push(audio);
   }
 
@@ -141,7 +125,7 @@ export class PocketsphinxWorker {
     const slot = this.find(id);
     if (!slot || slot.ended) return;
     slot.ended = true;
-    slot.sink?.end();
+    if (slot.opened) this.write(OP_END, slot.wireId);
   }
 
   /** Drops an utterance: a queued one is removed, the active one is cut short and its result ignored. */
@@ -153,38 +137,22 @@ export class PocketsphinxWorker {
       this.queue.splice(this.queue.indexOf(slot), 1);
       return;
     }
-    slot.ended = true;
     slot.pending = [];
-    slot.sink?.end();
+    this.end(id);
   }
 
-  /** Closes the control pipe: the decoder finishes its queue and exits. Kills it if it does not. */
+  /** Closes stdin: the decoder exits at end of input. Kills it if it does not. */
   async stop(timeoutMs = 2000): Promise<void> {
     this.stopping = true;
-    const dir = this.dir;
     const child = this.child;
-    if (child && !this.exited) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      const head = this.queue[0];
-      for (const slot of this.queue.splice(1))
-        if (!slot.dropped) slot.utt.reject(new WorkerStoppedError('decoder stopped'));
-      if (head) {
-        if (!head.dropped) head.utt.reject(new WorkerStoppedError('decoder stopped'));
-        head.dropped = true;
-        head.ended = true;
-        head.sink?.end();
-      }
-      this.ctl?.end();
-      const timer = setTimeout(() => this.kill(), timeoutMs);
-      await exited;
-      clearTimeout(timer);
-    }
-    // Also when the process never started (spawn error: no 'exit' event to clean up after).
-    for (const slot of this.queue.splice(0)) slot.sink?.destroy();
-    this.ctl?.destroy();
-    this.hyp?.destroy();
-    this.dir = undefined;
-    if (dir) await rm(dir, { recursive: true, force: true });
+    for (const slot of this.queue.splice(0))
+      if (!slot.dropped) slot.utt.reject(new WorkerStoppedError('decoder stopped'));
+    if (!child || this.exited) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stdin.end();
+    const timer = setTimeout(() => this.kill(), timeoutMs);
+    await exited;
+    clearTimeout(timer);
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
@@ -195,58 +163,62 @@ export class PocketsphinxWorker {
     return this.queue.find((s) => s.utt.id === id);
   }
 
-  private async activate(slot: Slot): Promise<void> {
-    try {
-      if (this.stopping) return;
-      let fifo = this.freeFifos.pop();
-      if (!fifo) {
-        fifo = `u${this.fifoCount++}`;
-        await makeFifo(path.join(this.dir!, `${fifo}.raw`));
-      }
-      slot.fifo = fifo;
-      const fifoPath = path.join(this.dir!, `${fifo}.raw`);
-      this.ctl!.write(`${fifo} 0 -1 ${slot.utt.id}\n`);
-      const sink = await openFifoWriter(fifoPath, this.cmd.startTimeoutMs, () => this.exited);
-      sink.on('error', () => undefined); // EPIPE when the decoder dies: the exit handler reports it
-      slot.sink = sink;
-      for (const chunk of slot.pending) sink.write(chunk);
-      slot.pending = [];
-      if (slot.ended) sink.end();
-    } catch (err) {
-      if (!this.exited) {
-        this.errors.push(`cannot feed utterance: ${this.describe(err)}`);
-        this.kill();
-      }
-    }
+  private open(slot: Slot): void {
+    slot.opened = true;
+    this.write(OP_START, slot.wireId);
+    for (const chunk of slot.pending) this.write(OP_AUDIO, slot.wireId, chunk);
+    slot.pending = [];
+    if (slot.ended) this.write(OP_END, slot.wireId);
+  }
+
+  private write(op: number, wireId: number, payload?: Buffer): void {
+    if (!this.child || this.exited) return;
+    const frame = Buffer.allocUnsafe(HEADER_BYTES + (payload?.length ?? 0));
+    frame[0] = op;
+    frame.writeUInt32LE(wireId, 1);
+    frame.writeUInt32LE(payload?.length ?? 0, 5);
+    payload?.copy(frame, HEADER_BYTES);
+    this.child.stdin.write(frame);
   }
 
   private onLine(line: string): void {
+    if (line === 'READY') {
+      this.ready?.resolve();
+      return;
+    }
+    if (line.startsWith('ERR ')) {
+      this.note(line); // the process exits next; the exit handler reports it
+      return;
+    }
     const m = HYP_LINE.exec(line);
     const head = this.queue[0];
-    if (!m || !head || m[2] !== head.utt.id) {
-      this.errors.push(`unexpected decoder output: ${line.slice(0, 200)}`);
+    if (!m || !head || Number(m[2]) !== head.wireId) {
+      this.note(`unexpected decoder output: ${line.slice(0, 200)}`);
       this.kill();
       return;
     }
+    const text = (m[3] ?? '').trim();
+    if (m[1] === 'P') {
+      if (!head.dropped) head.utt.partial(text);
+      return;
+    }
     this.queue.shift();
-    head.sink?.destroy();
-    if (head.fifo) this.freeFifos.push(head.fifo);
-    if (!head.dropped) head.utt.resolve(m[1]!.trim());
+    if (!head.dropped) head.utt.resolve(text);
     const next = this.queue[0];
-    if (next) void this.activate(next);
+    if (next) this.open(next);
   }
 
   private handleExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exited = true;
     const detail = `${this.cmd.binary} exited (${signal ?? `code ${code}`})${this.errors.length ? `: ${this.errors.join('; ')}` : ''}`;
-    const lost = this.queue.splice(0);
-    for (const slot of lost) {
-      slot.sink?.destroy();
-      if (!slot.dropped) slot.utt.reject(new Error(detail));
-    }
-    this.ctl?.destroy();
-    this.hyp?.destroy();
+    this.ready?.reject(new Error(detail));
+    for (const slot of this.queue.splice(0)) if (!slot.dropped) slot.utt.reject(new Error(detail));
     if (!this.stopping) this.onExit(this, detail);
+  }
+
+  private note(error: string): void {
+    this.errors.push(error);
+    if (this.errors.length > 5) this.errors.shift();
   }
 
   private describe(err: unknown): string {

@@ -65,6 +65,49 @@ describe('PocketsphinxAsr', () => {
     expect(rb.text).toContain('kitchen');
   });
 
+  it('reports partial hypotheses while the audio arrives, before the final transcript', async () => {
+    const pcm = await speechPcm('what is the weather like today');
+    const s = asr.stream({ signal: new AbortController().signal });
+    const partials: { text: string; pushedMs: number }[] = [];
+    let pushedMs = 0;
+    const reading = (async () => {
+      for await (const text of s.partials()) partials.push({ text, pushedMs });
+    })();
+    // At real-time pace, as a microphone delivers it.
+    for (let i = 0; i < pcm.length; i += 512) {
+      s.push(pcm.subarray(i, i + 512));
+      pushedMs += 32;
+      await new Promise((r) => setTimeout(r, 32));
+    }
+    const final = (await s.finish()).text;
+    await reading;
+    expect(final.split(/\s+/)).toContain('weather');
+    // Several hypotheses, the first well before the utterance's audio was all pushed.
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    expect(partials[0]!.pushedMs).toBeLessThan(pushedMs - 500);
+    expect(partials.some((p) => p.text.split(/\s+/).includes('weather'))).toBe(true);
+    // Each is a growing hypothesis of the same utterance, not a repeat.
+    for (let i = 1; i < partials.length; i++) expect(partials[i]!.text).not.toBe(partials[i - 1]!.text);
+  });
+
+  it('a dropped utterance reports no partials and the next one decodes', async () => {
+    const ac = new AbortController();
+    const s = asr.stream({ signal: ac.signal });
+    const partials: string[] = [];
+    const reading = (async () => {
+      for await (const text of s.partials()) partials.push(text);
+    })();
+    const pcm = await speechPcm('turn on the kitchen lights');
+    pushAll(s, pcm.subarray(0, 4000));
+    ac.abort();
+    pushAll(s, pcm.subarray(4000));
+    await expect(s.finish()).rejects.toMatchObject({ name: 'AbortError' });
+    await reading;
+    const before = partials.length;
+    expect(await recognise(asr, pcm)).toContain('kitchen');
+    expect(partials.length).toBe(before);
+  });
+
   it('returns an empty transcript for silence', async () => {
     expect(await recognise(asr, silence(0.5))).toBe('');
   });
@@ -109,10 +152,10 @@ describe('PocketsphinxAsr', () => {
 
 describe('PocketsphinxAsr start-up errors', () => {
   it('names a missing binary as a config error', async () => {
-    const asr = new PocketsphinxAsr({ binary: 'pocketsphinx_batch_missing', primeText: false });
+    const asr = new PocketsphinxAsr({ binary: '/nonexistent/goassist-ps-stream', primeText: false });
     const err = await asr.init().catch((e: unknown) => e);
     expect(err).toMatchObject({ component: 'asr', code: 'config' });
-    expect((err as Error).message).toContain('pocketsphinx_batch_missing');
+    expect((err as Error).message).toContain('/nonexistent/goassist-ps-stream');
     expect(asr.status().state).toBe('down');
   });
 

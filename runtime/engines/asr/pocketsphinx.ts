@@ -1,4 +1,6 @@
 import os from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../package-root.js';
 import {
   EngineError,
   type AsrEngine,
@@ -14,7 +16,7 @@ import { fliteSpeech } from './prime-audio.js';
 export interface PocketsphinxOptions {
   /** Decoder processes kept warm (default 1). Each decodes one utterance at a time. */
   workers?: number;
-  /** Default `pocketsphinx_batch` (Debian package `pocketsphinx`). */
+  /** The streaming decoder (default: `goassist-ps-stream` built by `make build` into dist/native/). */
   binary?: string;
   /** Acoustic model directory, language model and dictionary (default: Debian `pocketsphinx-en-us`). */
   hmm?: string;
@@ -22,6 +24,8 @@ export interface PocketsphinxOptions {
   dict?: string;
   /** More decoder flags, e.g. ['-beam', '1e-40']. */
   extraArgs?: string[];
+  /** How often a partial hypothesis may be reported while audio arrives (default 200 ms; 0: none). */
+  partialEveryMs?: number;
   /** Text spoken (by flite) to each new decoder before it takes traffic; false to skip. */
   primeText?: string | false;
   /** Model load / pipe open limit (default 30 s). */
@@ -37,9 +41,13 @@ const DEFAULT_PRIME = 'hello, what time is it';
 
 if (os.endianness() !== 'LE') throw new Error('pocketsphinx engine expects a little-endian host');
 
+/** Where `make build` puts the streaming decoder (runtime/engines/asr/native/build.sh). */
+export const PS_STREAM_BINARY = join(packageRoot(), 'dist', 'native', 'goassist-ps-stream');
+
 /**
- * Embedded ASR on CMU PocketSphinx: a pool of warm decoder processes fed through named pipes.
- * Audio streams into the decoder while the user speaks; `finish()` only waits for the tail.
+ * Embedded ASR on CMU PocketSphinx: a pool of warm decoder processes (one model each) that decode
+ * audio as the user speaks, reporting partial hypotheses on the way; `finish()` only waits for the
+ * tail of the utterance.
  */
 export class PocketsphinxAsr implements AsrEngine {
   readonly component = 'asr' as const;
@@ -79,11 +87,15 @@ export class PocketsphinxAsr implements AsrEngine {
       const message = err instanceof Error ? err.message : String(err);
       this.detail = message;
       const missing = /ENOENT/.test(message);
+      const hint =
+        this.binary === PS_STREAM_BINARY
+          ? 'run `make build` (it compiles the decoder; needs the Debian packages gcc, pkg-config, libpocketsphinx-dev, libsphinxbase-dev)'
+          : 'check the decoder binary path';
       throw new EngineError(
         'asr',
         missing ? 'config' : 'model_load',
         missing
-          ? `${this.binary} not found: install the Debian packages pocketsphinx and pocketsphinx-en-us (${message})`
+          ? `${this.binary} not found: ${hint} (${message})`
           : `pocketsphinx failed to load its model: ${message}`,
         false,
         { cause: err },
@@ -131,7 +143,7 @@ export class PocketsphinxAsr implements AsrEngine {
   }
 
   private get binary(): string {
-    return this.opts.binary ?? 'pocketsphinx_batch';
+    return this.opts.binary ?? PS_STREAM_BINARY;
   }
 
   private async startWorker(): Promise<void> {
@@ -148,6 +160,8 @@ export class PocketsphinxAsr implements AsrEngine {
       // over between utterances (batch CMN would wait for the end of each utterance).
       '-cmn',
       'live',
+      '-partial_ms',
+      String(this.opts.partialEveryMs ?? 200),
       ...(this.opts.extraArgs ?? []),
     ];
     const worker = new PocketsphinxWorker(
@@ -157,8 +171,7 @@ export class PocketsphinxAsr implements AsrEngine {
     this.workers.add(worker);
     try {
       await worker.start();
-      // The decoder opens its control pipe before loading the model: only a first decoded
-      // utterance shows it is ready. Speech primes it too; silence at least proves it runs.
+      // One decoded utterance proves the decoder works end to end; speech also primes it.
       await this.prime(worker, this.primeAudio ?? new Int16Array(SAMPLE_RATE / 5));
     } catch (err) {
       this.workers.delete(worker);
@@ -177,7 +190,7 @@ export class PocketsphinxAsr implements AsrEngine {
   private prime(worker: PocketsphinxWorker, pcm: Int16Array): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const id = `prime${this.nextId++}`;
-      worker.submit({ id, resolve: () => resolve(), reject });
+      worker.submit({ id, partial: () => undefined, resolve: () => resolve(), reject });
       worker.push(id, pcmBytes(pcm));
       worker.end(id);
     });
@@ -213,6 +226,9 @@ class PocketsphinxStream implements AsrStream {
   private settle: { resolve(r: AsrResult): void; reject(e: Error): void } | undefined;
   private finished = false;
   private done = false;
+  /** The newest partial hypothesis not yet read (older ones are superseded). */
+  private latestPartial: string | undefined;
+  private wakePartials: (() => void) | undefined;
 
   constructor(
     private readonly id: string,
@@ -235,6 +251,7 @@ class PocketsphinxStream implements AsrStream {
     signal.addEventListener('abort', this.onAbort, { once: true });
     worker.submit({
       id,
+      partial: (text) => this.onPartial(text),
       resolve: (text) => this.succeed({ text }),
       reject: (err) =>
         this.fail(
@@ -251,15 +268,24 @@ class PocketsphinxStream implements AsrStream {
     this.worker!.push(this.id, pcmBytes(pcm));
   }
 
-  // eslint-disable-next-line require-yield
   async *partials(): AsyncGenerator<string> {
-    // pocketsphinx_batch reports one hypothesis per utterance, at its end.
-    return;
+    for (;;) {
+      const text = this.latestPartial;
+      this.latestPartial = undefined;
+      if (text !== undefined) {
+        yield text;
+        continue;
+      }
+      if (this.done || this.finished) return;
+      await new Promise<void>((resolve) => (this.wakePartials = resolve));
+      this.wakePartials = undefined;
+    }
   }
 
   finish(): Promise<AsrResult> {
     if (!this.finished) {
       this.finished = true;
+      this.wakePartials?.();
       if (!this.done) this.worker!.end(this.id);
     }
     return this.result;
@@ -271,9 +297,16 @@ class PocketsphinxStream implements AsrStream {
     this.fail(abortError(this.signal));
   };
 
+  private onPartial(text: string): void {
+    if (this.done || this.finished) return;
+    this.latestPartial = text;
+    this.wakePartials?.();
+  }
+
   private succeed(r: AsrResult): void {
     if (this.done) return;
     this.done = true;
+    this.wakePartials?.();
     this.signal.removeEventListener('abort', this.onAbort);
     this.settle!.resolve(r);
   }
@@ -281,6 +314,7 @@ class PocketsphinxStream implements AsrStream {
   private fail(err: Error): void {
     if (this.done) return;
     this.done = true;
+    this.wakePartials?.();
     this.signal.removeEventListener('abort', this.onAbort);
     this.settle!.reject(err);
   }

@@ -43,3 +43,23 @@ test('spoken question with embedded engines: transcript, offline answer, espeak 
   );
   await client.close();
 });
+
+test('partial transcripts arrive while the user is still speaking, then the final one', async () => {
+  const client = await VoiceClient.connect(await createSession(rt.baseUrl));
+  const question = await speechPcm('what is the weather like today');
+  const speaking = client.stream(concatPcm(question, silence(4)));
+  await client.waitFor(() => client.find('turn_metrics') !== undefined, 'turn metrics', 40_000);
+  await speaking;
+  const final = client.find('transcript', (e) => e.final === true);
+  expect(String(final?.text).split(/\s+/)).toContain('weather');
+  const partials = client.all('transcript').filter((e) => e.final === false);
+  expect(partials.length).toBeGreaterThanOrEqual(2);
+  for (const p of partials) {
+    expect(p.turn_id).toBe(final?.turn_id);
+    expect(p.at).toBeLessThan(final!.at);
+  }
+  // The first hypothesis comes while the question is being spoken, not after it.
+  const speechEnd = client.find('vad', (e) => e.event === 'speech_end');
+  expect(partials[0]!.at).toBeLessThan(speechEnd!.at);
+  await client.close();
+});

@@ -86,6 +86,7 @@ test('the page speaks a recorded question, shows its transcript, receives and pl
     const g = (window as unknown as { goassist: Record<string, unknown> }).goassist;
     return {
       transcripts: g.transcripts,
+      partials: g.partials,
       agentTexts: g.agentTexts,
       audioBytes: g.audioBytes,
       turns: g.turns,
@@ -93,6 +94,8 @@ test('the page speaks a recorded question, shows its transcript, receives and pl
     };
   });
   expect(String((state.transcripts as string[])[0])).toContain('time');
+  // The recogniser streams: the page showed hypotheses while the question was being spoken.
+  expect((state.partials as string[]).length).toBeGreaterThan(0);
   expect(state.agentTexts).toContain(REPLY);
   expect(state.audioBytes as number).toBeGreaterThan(24000);
   const turn = (state.turns as Record<string, number | string>[]).find(
