@@ -82,6 +82,8 @@ describe('runtime config', () => {
     [{ ENVIRONMENT: 'prod' }, 'ENVIRONMENT must be one of development, production, test (got "prod")'],
     [{ CSRF_ENABLED: 'maybe' }, 'CSRF_ENABLED must be true or false (got "maybe")'],
     [{ ASR_ENGINE: 'vosk' }, 'ASR_ENGINE must be one of pocketsphinx, whisper, openai (got "vosk")'],
+    [{ ASR_WORKERS: '0' }, 'ASR_WORKERS must be an integer from 1 to 64 (got "0")'],
+    [{ ASR_WORKERS: 'four' }, 'ASR_WORKERS must be an integer from 1 to 64 (got "four")'],
     [{ VAD_THRESHOLD: '1.5' }, 'VAD_THRESHOLD must be a number from 0 to 1 (got "1.5")'],
     [{ LLM_BASE_URL: 'ftp://x' }, 'LLM_BASE_URL must be an http:// or https:// URL (got "ftp://x")'],
     [

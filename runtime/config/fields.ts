@@ -23,6 +23,17 @@ export function intField(def: number, min: number, max: number) {
   });
 }
 
+/** An integer whose default is computed by its consumer (unset stays undefined). */
+export function optionalIntField(min: number, max: number) {
+  const allowed = `an integer from ${min} to ${max}`;
+  return raw.transform((v, ctx): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^-?\d+$/.test(v.trim())) return fail(ctx, allowed);
+    const n = Number(v);
+    return n >= min && n <= max ? n : fail(ctx, allowed);
+  });
+}
+
 export function floatField(def: number, min: number, max: number) {
   const allowed = `a number from ${min} to ${max}`;
   return raw.transform((v, ctx): number => {

@@ -12,6 +12,7 @@ import {
   enumField,
   floatField,
   intField,
+  optionalIntField,
   isOrigin,
   listField,
   optionalHttpUrl,
@@ -103,6 +104,7 @@ export const envSchema = z.object({
   ASR_API_KEY: optionalString(),
   ASR_MODEL_NAME: stringField('whisper-1'),
   ASR_LANGUAGE: stringField('en'),
+  ASR_WORKERS: optionalIntField(1, 64),
 
   // ------------------------------------------------------------ LLM
   LLM_BASE_URL: optionalHttpUrl(),

@@ -3,10 +3,10 @@
  * (a string-literal union), so adding a provider without a factory does not compile, and a name that
  * is not in the record fails loudly with a config error instead of falling back to a default.
  */
-import os from 'node:os';
 import type { RuntimeConfig } from '../config/index.js';
 import type { ASR_ENGINES, TTS_ENGINES } from '../config/schema.js';
 import { OpenAiAsr } from './asr/openai.js';
+import { cpuBudget } from '../config/cpu-budget.js';
 import { PocketsphinxAsr } from './asr/pocketsphinx.js';
 import { createLlm } from './llm/index.js';
 import { NETWORK_TTS } from './tts/network.js';
@@ -32,8 +32,9 @@ export const VAD_FACTORIES: Record<VadProvider, Factory<VadEngine>> = {
 };
 
 export const ASR_FACTORIES: Record<AsrProvider, Factory<AsrEngine>> = {
-  // One warm decoder per core: pocketsphinx is the CPU bound of the embedded set-up.
-  pocketsphinx: () => new PocketsphinxAsr({ workers: Math.max(1, os.availableParallelism()) }),
+  // A decoder is held for the whole utterance but busy only about a third of that time, so two per
+  // CPU of the pod's budget (docs/performance.md: 2 per CPU served twice the sessions of 1 or 4).
+  pocketsphinx: (c) => new PocketsphinxAsr({ workers: c.ASR_WORKERS ?? 2 * cpuBudget() }),
   whisper: async (c) => {
     const { WhisperAsr } = await import('./asr/whisper.js');
     return new WhisperAsr({
