@@ -23,6 +23,37 @@ export interface PacerOptions {
   now?: () => number;
 }
 
+/**
+ * One timer for every pacer in the process instead of one per session per chunk: while any pacer
+ * waits, the clock fires every CLOCK_MS and runs the pacers that are due. A pacer is served at
+ * most CLOCK_MS late, which the lead (100 ms by default) absorbs.
+ */
+const CLOCK_MS = 10;
+
+class PacerClock {
+  private readonly waiting = new Set<Pacer>();
+  private timer: NodeJS.Timeout | undefined;
+
+  add(pacer: Pacer): void {
+    this.waiting.add(pacer);
+    this.timer ??= setInterval(() => this.fire(), CLOCK_MS);
+  }
+
+  delete(pacer: Pacer): void {
+    this.waiting.delete(pacer);
+    if (this.waiting.size === 0 && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private fire(): void {
+    for (const pacer of this.waiting) pacer.onClock();
+  }
+}
+
+const clock = new PacerClock();
+
 interface Piece {
   pcm: Int16Array;
   tag: number;
@@ -44,7 +75,8 @@ export class Pacer {
   private paused = false;
   private stopped = false;
   private runStarted = false;
-  private timer: NodeJS.Timeout | undefined;
+  /** `now()` at which the clock should run this pacer next, while it waits. */
+  private wakeAt: number | undefined;
   private roomWaiters: Array<() => void> = [];
   private resolveDone!: () => void;
   private readonly chunkSamples: number;
@@ -82,7 +114,8 @@ export class Pacer {
     if (this.stopped || this.ended || pcm.length === 0) return;
     this.queue.push({ pcm, tag });
     this.queued += pcm.length;
-    this.schedule(0);
+    // Sent at once when there is room: the first chunk of a reply leaves without a timer hop.
+    if (this.wakeAt === undefined) this.tick();
   }
 
   /** Producer backpressure: resolves once fewer than `maxQueuedMs` of audio wait to be sent. */
@@ -133,7 +166,8 @@ export class Pacer {
     if (!this.paused || this.stopped) return;
     this.paused = false;
     this.runStarted = false;
-    this.schedule(0);
+    this.clearTimer();
+    this.tick();
   }
 
   /** Discards everything; nothing is sent any more. */
@@ -150,17 +184,23 @@ export class Pacer {
     return this.sentByTag.get(tag) ?? 0;
   }
 
+  /** @internal Called by the shared clock while this pacer waits. */
+  onClock(): void {
+    if (this.wakeAt === undefined || this.now() < this.wakeAt) return;
+    this.clearTimer();
+    this.tick();
+  }
+
   private schedule(delayMs: number): void {
-    if (this.timer !== undefined || this.paused || this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.tick();
-    }, delayMs);
+    if (this.wakeAt !== undefined || this.paused || this.stopped) return;
+    this.wakeAt = this.now() + delayMs;
+    clock.add(this);
   }
 
   private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.wakeAt === undefined) return;
+    this.wakeAt = undefined;
+    clock.delete(this);
   }
 
   private tick(): void {
