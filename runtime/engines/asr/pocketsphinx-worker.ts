@@ -6,6 +6,8 @@ export interface PocketsphinxCommand {
   args: string[];
   /** How long the process may take to load its model. */
   startTimeoutMs: number;
+  /** How long after the end of an utterance its final hypothesis may take before the decoder counts as hung. */
+  finalTimeoutMs: number;
 }
 
 /** One utterance as the worker sees it. */
@@ -23,6 +25,8 @@ interface Slot {
   wireId: number;
   /** Audio pushed before the utterance reached the head of the queue. */
   pending: Buffer[];
+  /** Audio of this utterance written to the decoder, in bytes. */
+  written: number;
   opened: boolean;
   ended: boolean;
   dropped: boolean;
@@ -37,6 +41,8 @@ const OP_START = 0x53; // 'S'
 const OP_AUDIO = 0x41; // 'A'
 const OP_END = 0x45; // 'E'
 const HEADER_BYTES = 9;
+/** PCM16 mono at the decoder's 16 kHz. */
+const BYTES_PER_MS = 32;
 const HYP_LINE = /^([PF]) (\d+) ?(.*)$/;
 
 /**
@@ -53,6 +59,8 @@ export class PocketsphinxWorker {
   private exited = false;
   private readonly errors: string[] = [];
   private ready: { resolve(): void; reject(err: Error): void } | undefined;
+  /** Watchdog for the utterance whose end was sent and whose final hypothesis has not come back. */
+  private hungTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly cmd: PocketsphinxCommand,
@@ -108,7 +116,15 @@ export class PocketsphinxWorker {
   submit(utt: Utterance): void {
     const wireId = this.nextWireId;
     this.nextWireId = (this.nextWireId % 0xffffffff) + 1;
-    const slot: Slot = { utt, wireId, pending: [], opened: false, ended: false, dropped: false };
+    const slot: Slot = {
+      utt,
+      wireId,
+      pending: [],
+      written: 0,
+      opened: false,
+      ended: false,
+      dropped: false,
+    };
     this.queue.push(slot);
     if (this.queue.length === 1) this.open(slot);
   }
@@ -116,7 +132,7 @@ export class PocketsphinxWorker {
   push(id: string, audio: Buffer): void {
     const slot = this.find(id);
     if (!slot || slot.ended) return;
-    if (slot.opened) this.write(OP_AUDIO, slot.wireId, audio);
+    if (slot.opened) this.writeAudio(slot, audio);
     else slot.pending.push(audio);
   }
 
@@ -125,7 +141,7 @@ export class PocketsphinxWorker {
     const slot = this.find(id);
     if (!slot || slot.ended) return;
     slot.ended = true;
-    if (slot.opened) this.write(OP_END, slot.wireId);
+    if (slot.opened) this.sendEnd(slot);
   }
 
   /** Drops an utterance: a queued one is removed, the active one is cut short and its result ignored. */
@@ -166,9 +182,28 @@ export class PocketsphinxWorker {
   private open(slot: Slot): void {
     slot.opened = true;
     this.write(OP_START, slot.wireId);
-    for (const chunk of slot.pending) this.write(OP_AUDIO, slot.wireId, chunk);
+    for (const chunk of slot.pending) this.writeAudio(slot, chunk);
     slot.pending = [];
-    if (slot.ended) this.write(OP_END, slot.wireId);
+    if (slot.ended) this.sendEnd(slot);
+  }
+
+  private writeAudio(slot: Slot, audio: Buffer): void {
+    slot.written += audio.length;
+    this.write(OP_AUDIO, slot.wireId, audio);
+  }
+
+  private sendEnd(slot: Slot): void {
+    this.write(OP_END, slot.wireId);
+    // A decoder that stops answering (stuck, or stopped by a signal) would hold every utterance
+    // queued behind it: past the limit it is killed, its utterance fails and the engine restarts it.
+    // The limit grows with the utterance (a queued one may still have all its audio to decode),
+    // allowing decoding as slow as real time.
+    const limitMs = this.cmd.finalTimeoutMs + slot.written / BYTES_PER_MS;
+    clearTimeout(this.hungTimer);
+    this.hungTimer = setTimeout(() => {
+      this.note(`no final hypothesis within ${Math.round(limitMs)} ms of the end of an utterance`);
+      this.kill();
+    }, limitMs);
   }
 
   private write(op: number, wireId: number, payload?: Buffer): void {
@@ -203,6 +238,7 @@ export class PocketsphinxWorker {
       return;
     }
     this.queue.shift();
+    clearTimeout(this.hungTimer);
     if (!head.dropped) head.utt.resolve(text);
     const next = this.queue[0];
     if (next) this.open(next);
@@ -210,6 +246,7 @@ export class PocketsphinxWorker {
 
   private handleExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exited = true;
+    clearTimeout(this.hungTimer);
     const detail = `${this.cmd.binary} exited (${signal ?? `code ${code}`})${this.errors.length ? `: ${this.errors.join('; ')}` : ''}`;
     this.ready?.reject(new Error(detail));
     for (const slot of this.queue.splice(0)) if (!slot.dropped) slot.utt.reject(new Error(detail));

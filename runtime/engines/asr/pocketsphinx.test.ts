@@ -139,6 +139,26 @@ describe('PocketsphinxAsr', () => {
     expect(await recognise(asr, await speechPcm('what time is it'))).toContain('time');
   });
 
+  it('kills a decoder that stops answering: the utterance fails as worker_crashed, a new decoder takes over', async () => {
+    const hung = new PocketsphinxAsr({ workers: 1, restartMinMs: 50, finalTimeoutMs: 300 });
+    await hung.init();
+    try {
+      const [pid] = hung.pids();
+      const pcm = await speechPcm('what time is it');
+      process.kill(pid!, 'SIGSTOP'); // alive but silent
+      const s = hung.stream({ signal: new AbortController().signal });
+      pushAll(s, pcm);
+      const err = await s.finish().catch((e: unknown) => e);
+      expect(err).toMatchObject({ component: 'asr', code: 'worker_crashed' });
+      expect((err as Error).message).toMatch(/no final hypothesis within/);
+      await waitFor(() => hung.status().state === 'up');
+      expect(hung.pids()[0]).not.toBe(pid);
+      expect(await recognise(hung, pcm)).toContain('time');
+    } finally {
+      await hung.close();
+    }
+  });
+
   it('a stream opened while no decoder runs fails as unavailable, not as a hang', async () => {
     const [pid] = asr.pids();
     process.kill(pid!, 'SIGKILL');

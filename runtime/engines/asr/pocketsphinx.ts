@@ -28,8 +28,10 @@ export interface PocketsphinxOptions {
   partialEveryMs?: number;
   /** Text spoken (by flite) to each new decoder before it takes traffic; false to skip. */
   primeText?: string | false;
-  /** Model load / pipe open limit (default 30 s). */
+  /** Model load limit (default 30 s). */
   startTimeoutMs?: number;
+  /** A decoder that gives no final hypothesis this long after an utterance's end is killed and restarted (default 10 s). */
+  finalTimeoutMs?: number;
   /** Restart back-off after a decoder dies (default 200 ms doubling to 10 s). */
   restartMinMs?: number;
   restartMaxMs?: number;
@@ -165,7 +167,12 @@ export class PocketsphinxAsr implements AsrEngine {
       ...(this.opts.extraArgs ?? []),
     ];
     const worker = new PocketsphinxWorker(
-      { binary: this.binary, args, startTimeoutMs: this.opts.startTimeoutMs ?? 30_000 },
+      {
+        binary: this.binary,
+        args,
+        startTimeoutMs: this.opts.startTimeoutMs ?? 30_000,
+        finalTimeoutMs: this.opts.finalTimeoutMs ?? 10_000,
+      },
       (w, detail) => this.onWorkerExit(w, detail),
     );
     this.workers.add(worker);
