@@ -10,6 +10,7 @@
  *   embedded  pocketsphinx + offline responder + espeak-ng in the runtime: the most concurrent talking
  *             sessions per core with TTFA p95 under 1 s.
  *
+ * The runtime is the built one (`npm run build` first), as the image runs it.
  * Everything runs on 127.0.0.1; every loop is bounded (turns per client, timeouts) and every child
  * process is stopped at the end.
  *
@@ -21,7 +22,7 @@
  * reports what it adds per turn: TTFA beside the run without it, and the animation's timing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -66,6 +67,9 @@ interface LevelResult {
 }
 
 const children: ChildProcess[] = [];
+
+/** The runtime as the image runs it: `npm run build` first (the bench says so when it is missing). */
+const RUNTIME_MAIN = 'dist/runtime/main.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -126,7 +130,9 @@ function startChild(
   nodeFlags: string[] = [],
   role: 'runtime' | 'world' = 'world',
 ): ChildProcess {
-  const [command, argv] = placedCommand(role, [process.execPath, ...nodeFlags, '--import', 'tsx', ...args]);
+  // The built runtime (what the image runs) when it is asked for; TypeScript sources through tsx otherwise.
+  const loader = args[0]?.endsWith('.js') ? [] : ['--import', 'tsx'];
+  const [command, argv] = placedCommand(role, [process.execPath, ...nodeFlags, ...loader, ...args]);
   const child = spawn(command, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -459,7 +465,7 @@ async function capacitySetup(
   const port = await freePort();
   const llmUrl = `http://127.0.0.1:${serverPort}/v1`;
   const runtime = startChild(
-    ['runtime/main.ts'],
+    [RUNTIME_MAIN],
     {
       ENVIRONMENT: 'development',
       HOST: '127.0.0.1',
@@ -503,7 +509,7 @@ async function embeddedSetup(
 ): Promise<LevelResult[]> {
   const port = await freePort();
   const runtime = startChild(
-    ['runtime/main.ts'],
+    [RUNTIME_MAIN],
     {
       ENVIRONMENT: 'development',
       HOST: '127.0.0.1',
@@ -554,6 +560,7 @@ async function main(): Promise<void> {
     question: await speechPcm('what time is it'),
     interruption: await speechPcm('turn on the kitchen lights'),
   };
+  if (!existsSync(RUNTIME_MAIN)) throw new Error(`${RUNTIME_MAIN} is missing: run \`npm run build\` first`);
   const cores = os.availableParallelism();
   const placementArg = String(values.placement);
   if (!['shared', 'nice', 'pin'].includes(placementArg))
