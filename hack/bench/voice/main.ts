@@ -462,41 +462,20 @@ async function capacitySetup(
     ],
     {},
   );
-  const port = await freePort();
   const llmUrl = `http://127.0.0.1:${serverPort}/v1`;
-  const runtime = startChild(
-    [RUNTIME_MAIN],
-    {
-      ENVIRONMENT: 'development',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      MAX_CONCURRENT_SESSIONS: String(Math.max(...levels) + 10),
-      RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
-      RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
-      LLM_BASE_URL: llmUrl,
-      LLM_MODEL_NAME: 'local-model',
-      ASR_ENGINE: 'openai',
-      ASR_BASE_URL: llmUrl,
-      TTS_ENGINE: 'openai',
-      TTS_BASE_URL: llmUrl,
-      DRAIN_TIMEOUT_SECONDS: '0',
-      ...avatarEnv,
-    },
-    RUNTIME_NODE_FLAGS,
-    'runtime',
-  );
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const runtime = await startRuntime(Math.max(...levels), {
+    LLM_BASE_URL: llmUrl,
+    LLM_MODEL_NAME: 'local-model',
+    ASR_ENGINE: 'openai',
+    ASR_BASE_URL: llmUrl,
+    TTS_ENGINE: 'openai',
+    TTS_BASE_URL: llmUrl,
+    ...avatarEnv,
+  });
   try {
-    await waitReady(baseUrl);
-    const results: LevelResult[] = [];
-    for (const n of levels) {
-      process.stderr.write(`${setupName}: ${n} sessions ...\n`);
-      results.push(await runLevel(setupName, baseUrl, runtime.pid as number, n, turns, true, utterances));
-    }
-    return results;
+    return await runLevels(setupName, runtime, levels, turns, true, utterances);
   } finally {
-    await stopChild(runtime);
+    await stopChild(runtime.child);
     await stopChild(server);
     if (a2f) await stopChild(a2f);
   }
@@ -507,18 +486,41 @@ async function embeddedSetup(
   turns: number,
   utterances: Utterances,
 ): Promise<LevelResult[]> {
+  const runtime = await startRuntime(Math.max(...levels), {});
+  try {
+    // Levels stop once client TTFA p95 reaches 1 s: the question is how many sessions stay under it.
+    return await runLevels('embedded', runtime, levels, turns, false, utterances, (result) => {
+      const p95 = percentile(
+        result.turns.flatMap((t) => (t.clientTtfaMs === undefined ? [] : [t.clientTtfaMs])),
+        95,
+      );
+      return p95 === undefined || p95 >= 1000;
+    });
+  } finally {
+    await stopChild(runtime.child);
+  }
+}
+
+interface StartedRuntime {
+  child: ChildProcess;
+  baseUrl: string;
+}
+
+/** The built runtime on a free loopback port, with the bench's settings and the set-up's engines. */
+async function startRuntime(maxLevel: number, engineEnv: Record<string, string>): Promise<StartedRuntime> {
   const port = await freePort();
-  const runtime = startChild(
+  const child = startChild(
     [RUNTIME_MAIN],
     {
       ENVIRONMENT: 'development',
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'warn',
-      MAX_CONCURRENT_SESSIONS: String(Math.max(...levels) + 10),
+      MAX_CONCURRENT_SESSIONS: String(maxLevel + 10),
       RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
       RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
       DRAIN_TIMEOUT_SECONDS: '0',
+      ...engineEnv,
     },
     RUNTIME_NODE_FLAGS,
     'runtime',
@@ -526,21 +528,38 @@ async function embeddedSetup(
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitReady(baseUrl);
-    const results: LevelResult[] = [];
-    for (const n of levels) {
-      process.stderr.write(`embedded: ${n} sessions ...\n`);
-      const result = await runLevel('embedded', baseUrl, runtime.pid as number, n, turns, false, utterances);
-      results.push(result);
-      const p95 = percentile(
-        result.turns.flatMap((t) => (t.clientTtfaMs === undefined ? [] : [t.clientTtfaMs])),
-        95,
-      );
-      if (p95 === undefined || p95 >= 1000) break;
-    }
-    return results;
-  } finally {
-    await stopChild(runtime);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
   }
+  return { child, baseUrl };
+}
+
+async function runLevels(
+  setup: string,
+  runtime: StartedRuntime,
+  levels: number[],
+  turns: number,
+  bargeIn: boolean,
+  utterances: Utterances,
+  stopAfter: (result: LevelResult) => boolean = () => false,
+): Promise<LevelResult[]> {
+  const results: LevelResult[] = [];
+  for (const n of levels) {
+    process.stderr.write(`${setup}: ${n} sessions ...\n`);
+    const result = await runLevel(
+      setup,
+      runtime.baseUrl,
+      runtime.child.pid as number,
+      n,
+      turns,
+      bargeIn,
+      utterances,
+    );
+    results.push(result);
+    if (stopAfter(result)) break;
+  }
+  return results;
 }
 
 async function main(): Promise<void> {
