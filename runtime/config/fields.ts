@@ -13,16 +13,6 @@ function fail(ctx: z.RefinementCtx, allowed: string): typeof z.NEVER {
 
 const raw = z.string().optional();
 
-export function intField(def: number, min: number, max: number) {
-  const allowed = `an integer from ${min} to ${max}`;
-  return raw.transform((v, ctx): number => {
-    if (v === undefined) return def;
-    if (!/^-?\d+$/.test(v.trim())) return fail(ctx, allowed);
-    const n = Number(v);
-    return n >= min && n <= max ? n : fail(ctx, allowed);
-  });
-}
-
 /** An integer whose default is computed by its consumer (unset stays undefined). */
 export function optionalIntField(min: number, max: number) {
   const allowed = `an integer from ${min} to ${max}`;
@@ -32,6 +22,10 @@ export function optionalIntField(min: number, max: number) {
     const n = Number(v);
     return n >= min && n <= max ? n : fail(ctx, allowed);
   });
+}
+
+export function intField(def: number, min: number, max: number) {
+  return optionalIntField(min, max).transform((n): number => n ?? def);
 }
 
 export function floatField(def: number, min: number, max: number) {

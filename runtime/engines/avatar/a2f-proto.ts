@@ -4,10 +4,10 @@
  * (keepCase: field names exactly as in the .proto; oneofs: the set field's name under `stream_part`).
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { packageRoot } from '../../package-root.js';
 
 export const A2F_SERVICE_FILE = 'nvidia_ace.services.a2f_controller.v1.proto';
 export const A2F_METHOD_PATH =
@@ -78,16 +78,11 @@ export interface A2fControllerServiceDefinition {
   ): A2fControllerClient;
 }
 
-/** The proto directory: next to this file in the source tree; from dist/ it is found in the source tree. */
+/** The proto directory, in the source tree (the image copies it there too). */
 export function a2fProtoDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    join(here, 'proto'),
-    join(here, '..', '..', '..', '..', 'runtime', 'engines', 'avatar', 'proto'),
-  ];
-  const found = candidates.find((dir) => existsSync(join(dir, A2F_SERVICE_FILE)));
-  if (!found) throw new Error(`Audio2Face protos not found (looked in ${candidates.join(', ')})`);
-  return found;
+  const dir = join(packageRoot(), 'runtime', 'engines', 'avatar', 'proto');
+  if (!existsSync(join(dir, A2F_SERVICE_FILE))) throw new Error(`Audio2Face protos not found in ${dir}`);
+  return dir;
 }
 
 let cached: A2fControllerServiceDefinition | undefined;
