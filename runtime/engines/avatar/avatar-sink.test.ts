@@ -151,4 +151,38 @@ describe('avatar sink: pipeline hook -> Audio2Face -> blendshapes events', () =>
     await server.waitFor(() => events.filter((e) => e.type === 'avatar_status').length === 2, 5000);
     expect(events.filter((e) => e.type === 'avatar_status').map((e) => e.state)).toEqual(['down', 'up']);
   });
+  it('every session hears once that Audio2Face is down, whether its turn failed or was skipped', async () => {
+    server.kill();
+    let finished = 0;
+    const factory = createAvatarSinkFactory({ engine, onStreamDone: () => finished++ });
+    const sessions = new Map<string, Harness>();
+    const turn = async (sessionId: string, turnId: number): Promise<void> => {
+      const h = sessions.get(sessionId) ?? { events: [], errors: [], stats: [], turn: new AbortController() };
+      sessions.set(sessionId, h);
+      const before = finished;
+      const sink = factory({
+        sessionId,
+        turnId,
+        sampleRate: RATE,
+        signal: h.turn.signal,
+        sendEvent: (e) => h.events.push(e),
+        reportError: (e) => h.errors.push(e),
+      })!;
+      sink.push(tone(0.2));
+      sink.end();
+      await server.waitFor(() => finished > before, 5000);
+    };
+    await turn('a', 1); // the call fails: the engine learns Audio2Face is down
+    expect(engine.status().state).toBe('down');
+    await turn('a', 2); // skipped, and 'a' was told already
+    await turn('b', 1); // skipped, and 'b' was not told yet
+    for (const [id, h] of sessions) {
+      expect(h.errors).toHaveLength(1);
+      expect(h.errors[0]).toMatchObject({ component: 'avatar' });
+      expect(h.events.filter((e) => e.type === 'avatar_status')).toEqual([
+        expect.objectContaining({ type: 'avatar_status', state: 'down' }),
+      ]);
+      if (id === 'b') expect(h.errors[0]).toMatchObject({ code: 'unavailable' });
+    }
+  });
 });

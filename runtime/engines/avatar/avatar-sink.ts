@@ -12,7 +12,7 @@
  * client eases the face to neutral when frames stop.
  */
 import { SpanStatusCode, context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import type { ComponentStatus } from '../types.js';
+import { EngineError, type ComponentStatus } from '../types.js';
 import type { AvatarEngine, AvatarTurn, AvatarTurnResult } from './types.js';
 
 /**
@@ -73,13 +73,20 @@ export interface BlendshapesEvent {
 
 const MAX_REMEMBERED_SESSIONS = 10_000;
 
+/**
+ * Tells a session the avatar's state when it changed for that session; `onFirstDown` runs just
+ * before the session first hears it is down.
+ */
+type Tell = (ctx: AvatarSinkContext, status: ComponentStatus, onFirstDown?: () => void) => void;
+
 export function createAvatarSinkFactory(opts: AvatarSinkOptions): AvatarSinkFactory {
   // Sessions that were told the avatar is down (so they hear once when it is back).
   const toldDown = new Set<string>();
-  const tell = (ctx: AvatarSinkContext, status: ComponentStatus): void => {
+  const tell: Tell = (ctx, status, onFirstDown) => {
     const down = status.state !== 'up';
     if (down === toldDown.has(ctx.sessionId)) return;
     if (down) {
+      onFirstDown?.();
       if (toldDown.size >= MAX_REMEMBERED_SESSIONS) toldDown.delete(toldDown.values().next().value as string);
       toldDown.add(ctx.sessionId);
     } else toldDown.delete(ctx.sessionId);
@@ -99,7 +106,7 @@ class TurnAvatar implements AvatarSink {
   constructor(
     private readonly ctx: AvatarSinkContext,
     private readonly opts: AvatarSinkOptions,
-    private readonly tell: (ctx: AvatarSinkContext, status: ComponentStatus) => void,
+    private readonly tell: Tell,
   ) {}
 
   push(pcm: Int16Array): void {
@@ -139,7 +146,7 @@ class AvatarStream {
     private readonly ctx: AvatarSinkContext,
     private readonly opts: AvatarSinkOptions,
     private readonly segment: number,
-    private readonly tell: (ctx: AvatarSinkContext, status: ComponentStatus) => void,
+    private readonly tell: Tell,
   ) {
     // The turn ending for any reason stops the stream, unless all its audio is already in: then
     // Audio2Face finishes normally (its last frames are simply not needed).
@@ -233,7 +240,15 @@ class AvatarStream {
       this.ctx.reportError(result.error);
       this.tell(this.ctx, this.opts.engine.status());
     } else if (result.outcome === 'skipped') {
-      this.tell(this.ctx, this.opts.engine.status());
+      // Audio2Face was already known down when the turn began: a session that has not heard of it
+      // gets the same error a failed call gives, once, so what it is told does not depend on which
+      // turn noticed first.
+      const status = this.opts.engine.status();
+      this.tell(this.ctx, status, () =>
+        this.ctx.reportError(
+          new EngineError('avatar', 'unavailable', status.detail ?? 'Audio2Face is unavailable', true),
+        ),
+      );
     } else if (result.outcome === 'completed') {
       this.tell(this.ctx, { state: 'up', engine: this.opts.engine.name });
     }
