@@ -16,7 +16,13 @@
  *
  *   npm run bench:voice -- [--setup capacity|embedded|all] [--levels 10,50,100] [--turns 4]
  *                          [--embedded-levels 1,2,3,4,6] [--avatar] [--placement shared|nice|pin]
- *                          [--json out.json]
+ *                          [--ramp-seconds 9] [--burst-ramp-seconds 2] [--json out.json]
+ *
+ * Arrivals: a client's turn cycle (question, reply, pause) takes about 9 s here, so clients start
+ * evenly over --ramp-seconds (one cycle): at any moment the sessions are at every point of their
+ * conversations, as in steady traffic. The largest capacity level then runs once more with every
+ * client starting within --burst-ramp-seconds, so their first questions end together (a burst of
+ * turns, as when a crowd joins at once); 0 skips it.
  *
  * --avatar runs the capacity levels a second time with the avatar on (the Audio2Face stand-in), and
  * reports what it adds per turn: TTFA beside the run without it, and the animation's timing.
@@ -38,6 +44,8 @@ const CAPACITY_REPLY =
 const TURN_TIMEOUT_MS = 30_000;
 
 interface TurnSample {
+  /** When the client finished saying its question (bench clock, ms): the turn rate comes from these. */
+  at?: number;
   clientTtfaMs?: number;
   /** Client TTFA from the position the runtime reported as the end of speech (protocol clock). */
   clientProtocolTtfaMs?: number;
@@ -54,6 +62,8 @@ interface TurnSample {
 interface LevelResult {
   setup: string;
   sessions: number;
+  /** Clients started evenly over this many seconds. */
+  rampSeconds: number;
   turns: TurnSample[];
   failures: string[];
   cpuCores: number;
@@ -275,6 +285,7 @@ function ttfaOf(c: VoiceClient, turnId: number, speechEndPos: number): Omit<Turn
   const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
   const avatar = avatarLagOf(c, turnId);
   return {
+    ...(sentEnd !== undefined ? { at: sentEnd } : {}),
     ...(avatar ? { avatar } : {}),
     stages: {
       eot: num(metrics?.end_of_turn_ms),
@@ -305,6 +316,7 @@ async function runLevel(
   turns: number,
   bargeIn: boolean,
   utterances: Utterances,
+  rampSeconds: number,
 ): Promise<LevelResult> {
   await sleep(1000);
   // The lag histogram restarts at each scrape: this one drops what happened before the level.
@@ -330,8 +342,7 @@ async function runLevel(
   const clients: Promise<void>[] = [];
   for (let i = 0; i < sessions; i++) {
     clients.push(talker(baseUrl, utterances, turns, bargeIn, samples, failures));
-    // Stagger arrivals over about two seconds, as real users do not start in the same millisecond.
-    await sleep(2000 / sessions);
+    await sleep((rampSeconds * 1000) / sessions);
   }
   await Promise.all(clients);
   sampling = false;
@@ -341,6 +352,7 @@ async function runLevel(
   return {
     setup,
     sessions,
+    rampSeconds,
     turns: samples,
     failures,
     cpuCores: (cpuSeconds(runtimePid) - cpuStart) / wall,
@@ -373,25 +385,43 @@ function stagesP50(turns: TurnSample[]): string {
     .join(' / ');
 }
 
+/** Turns per second over the level (mean) and in its busiest second (peak), from when questions ended. */
+function turnRate(turns: TurnSample[]): string {
+  const at = turns.flatMap((t) => (t.at === undefined ? [] : [t.at])).sort((a, b) => a - b);
+  if (at.length < 2) return '-';
+  const mean = (at.length - 1) / (((at.at(-1) as number) - (at[0] as number)) / 1000);
+  let peak = 0;
+  for (let i = 0, j = 0; i < at.length; i++) {
+    while ((at[i] as number) - (at[j] as number) >= 1000) j++;
+    peak = Math.max(peak, i - j + 1);
+  }
+  return `${mean.toFixed(1)} / ${peak}`;
+}
+
+function arrivals(r: LevelResult): string {
+  return `${r.sessions} over ${r.rampSeconds} s`;
+}
+
 function table(results: LevelResult[], capacity: boolean): string {
   const head = capacity
-    ? '| sessions | turns (failed) | TTFA client p50/p95/p99 ms | TTFA runtime p50/p95/p99 ms | overhead beyond stated engines p50/p95/p99 ms | stages p50 eot/asr/llm/tts ms | barge-in client p50/p95/p99 ms | barge-in runtime p50/p95/p99 ms | runtime CPU (cores) | RSS idle -> peak MB | MB/session | loop lag p99 / max ms |'
-    : '| sessions | turns (failed) | TTFA client p50/p95/p99 ms | TTFA runtime p50/p95/p99 ms | stages p50 eot/asr/llm/tts ms | runtime CPU incl. decoders (cores) | RSS idle -> peak MB | MB/session | loop lag p99 / max ms |';
+    ? '| sessions started over | turns (failed) | turns/s mean / peak | TTFA client p50/p95/p99 ms | TTFA runtime p50/p95/p99 ms | overhead beyond stated engines p50/p95/p99 ms | stages p50 eot/asr/llm/tts ms | barge-in client p50/p95/p99 ms | barge-in runtime p50/p95/p99 ms | runtime CPU (cores) | RSS idle -> peak MB | MB/session | loop lag p99 / max ms |'
+    : '| sessions started over | turns (failed) | turns/s mean / peak | TTFA client p50/p95/p99 ms | TTFA runtime p50/p95/p99 ms | stages p50 eot/asr/llm/tts ms | runtime CPU incl. decoders (cores) | RSS idle -> peak MB | MB/session | loop lag p99 / max ms |';
   const sep = head.replace(/[^|]+/g, '---');
   const stated = STATED.endOfTurnMs + STATED.asrMs + STATED.llmFirstTokenMs + STATED.ttsFirstChunkMs;
   const rows = results.map((r) => {
     const answered = r.turns.filter((t) => t.serverTtfaMs !== undefined);
     const failed = r.turns.filter((t) => t.outcome === 'failed').length + r.failures.length;
     const common = [
-      r.sessions,
+      arrivals(r),
       `${r.turns.length} (${failed})`,
+      turnRate(r.turns),
       pcts(answered.map((t) => t.clientTtfaMs)),
       pcts(answered.map((t) => t.serverTtfaMs)),
     ];
     const tail = [
       r.cpuCores.toFixed(2),
       `${r.baselineRssMb.toFixed(0)} -> ${r.peakRssMb.toFixed(0)}`,
-      r.perSessionMb.toFixed(2),
+      Number.isNaN(r.perSessionMb) ? '-' : r.perSessionMb.toFixed(2),
       `${r.loopLagP99Ms.toFixed(1)} / ${r.loopLagMaxMs.toFixed(1)}`,
     ];
     const middle = capacity
@@ -410,14 +440,14 @@ function table(results: LevelResult[], capacity: boolean): string {
 /** What the avatar adds per turn: TTFA against the same level without it, and the animation's timing. */
 function avatarTable(without: LevelResult[], withAvatar: LevelResult[]): string {
   const head =
-    '| sessions | TTFA client p50/p95/p99 ms without -> with avatar | turns animated | first frame after first audio p50/p95/p99 ms | worst frame lateness vs its audio p50/p95/p99 ms |';
+    '| sessions started over | TTFA client p50/p95/p99 ms without -> with avatar | turns animated | first frame after first audio p50/p95/p99 ms | worst frame lateness vs its audio p50/p95/p99 ms |';
   const rows = withAvatar.map((r) => {
-    const base = without.find((b) => b.sessions === r.sessions);
+    const base = without.find((b) => b.sessions === r.sessions && b.rampSeconds === r.rampSeconds);
     const ttfa = (x: LevelResult | undefined): string =>
       x ? pcts(x.turns.filter((t) => t.serverTtfaMs !== undefined).map((t) => t.clientTtfaMs)) : '-';
     const animated = r.turns.filter((t) => t.avatar !== undefined);
     return `| ${[
-      r.sessions,
+      arrivals(r),
       `${ttfa(base)} -> ${ttfa(r)}`,
       `${animated.length} / ${r.turns.length}`,
       pcts(animated.map((t) => t.avatar?.firstFrameMs)),
@@ -428,7 +458,7 @@ function avatarTable(without: LevelResult[], withAvatar: LevelResult[]): string 
 }
 
 async function capacitySetup(
-  levels: number[],
+  levels: Level[],
   turns: number,
   utterances: Utterances,
   withAvatar = false,
@@ -463,7 +493,7 @@ async function capacitySetup(
     {},
   );
   const llmUrl = `http://127.0.0.1:${serverPort}/v1`;
-  const runtime = await startRuntime(Math.max(...levels), {
+  const runtime = await startRuntime(Math.max(...levels.map((l) => l.sessions)), {
     LLM_BASE_URL: llmUrl,
     LLM_MODEL_NAME: 'local-model',
     ASR_ENGINE: 'openai',
@@ -481,12 +511,8 @@ async function capacitySetup(
   }
 }
 
-async function embeddedSetup(
-  levels: number[],
-  turns: number,
-  utterances: Utterances,
-): Promise<LevelResult[]> {
-  const runtime = await startRuntime(Math.max(...levels), {});
+async function embeddedSetup(levels: Level[], turns: number, utterances: Utterances): Promise<LevelResult[]> {
+  const runtime = await startRuntime(Math.max(...levels.map((l) => l.sessions)), {});
   try {
     // Levels stop once client TTFA p95 reaches 1 s: the question is how many sessions stay under it.
     return await runLevels('embedded', runtime, levels, turns, false, utterances, (result) => {
@@ -535,27 +561,36 @@ async function startRuntime(maxLevel: number, engineEnv: Record<string, string>)
   return { child, baseUrl };
 }
 
+/** A level: how many clients, started evenly over how many seconds. */
+interface Level {
+  sessions: number;
+  rampSeconds: number;
+}
+
 async function runLevels(
   setup: string,
   runtime: StartedRuntime,
-  levels: number[],
+  levels: Level[],
   turns: number,
   bargeIn: boolean,
   utterances: Utterances,
   stopAfter: (result: LevelResult) => boolean = () => false,
 ): Promise<LevelResult[]> {
   const results: LevelResult[] = [];
-  for (const n of levels) {
-    process.stderr.write(`${setup}: ${n} sessions ...\n`);
+  for (const level of levels) {
+    process.stderr.write(`${setup}: ${level.sessions} sessions over ${level.rampSeconds} s ...\n`);
     const result = await runLevel(
       setup,
       runtime.baseUrl,
       runtime.child.pid as number,
-      n,
+      level.sessions,
       turns,
       bargeIn,
       utterances,
+      level.rampSeconds,
     );
+    // Memory per session only means something for a level larger than any before it in this runtime.
+    if (results.some((r) => r.sessions >= level.sessions)) result.perSessionMb = Number.NaN;
     results.push(result);
     if (stopAfter(result)) break;
   }
@@ -572,8 +607,17 @@ async function main(): Promise<void> {
       avatar: { type: 'boolean', default: false },
       json: { type: 'string' },
       placement: { type: 'string', default: 'shared' },
+      'ramp-seconds': { type: 'string', default: '9' },
+      'burst-ramp-seconds': { type: 'string', default: '2' },
     },
   });
+  const seconds = (name: 'ramp-seconds' | 'burst-ramp-seconds'): number => {
+    const v = Number(values[name]);
+    if (!Number.isFinite(v) || v < 0 || v > 120) throw new Error(`--${name} must be 0 to 120 seconds`);
+    return v;
+  };
+  const rampSeconds = seconds('ramp-seconds');
+  const burstRampSeconds = seconds('burst-ramp-seconds');
   const turns = Math.min(20, Math.max(1, Number(values.turns)));
   const utterances: Utterances = {
     question: await speechPcm('what time is it'),
@@ -592,17 +636,24 @@ async function main(): Promise<void> {
     `placement (${placement}): ${PLACEMENT_NOTE[placement]}`,
   ];
   if (values.setup === 'capacity' || values.setup === 'all') {
-    const levels = String(values.levels)
+    const sessions = String(values.levels)
       .split(',')
       .map(Number)
       .filter((n) => n > 0 && n <= 500);
+    const levels: Level[] = sessions.map((n) => ({ sessions: n, rampSeconds }));
+    if (burstRampSeconds > 0 && sessions.length > 0)
+      levels.push({ sessions: Math.max(...sessions), rampSeconds: burstRampSeconds });
     const results = await capacitySetup(levels, turns, utterances);
     out.capacity = results;
     report.push(
       '',
       `Capacity: Silero VAD in the runtime; ASR ${STATED.asrMs} ms, LLM first token ${STATED.llmFirstTokenMs} ms, ` +
         `TTS first chunk ${STATED.ttsFirstChunkMs} ms from the local OpenAI-compatible server; end-of-turn rule ` +
-        `${STATED.endOfTurnMs} ms (500 ms in 32 ms frames). Overhead = runtime TTFA minus their sum.`,
+        `${STATED.endOfTurnMs} ms (500 ms in 32 ms frames). Overhead = runtime TTFA minus their sum. ` +
+        `Clients start evenly over ${rampSeconds} s (steady traffic)` +
+        (burstRampSeconds > 0
+          ? `; the last row starts them all within ${burstRampSeconds} s (a burst).`
+          : '.'),
       '',
       table(results, true),
     );
@@ -619,10 +670,11 @@ async function main(): Promise<void> {
     }
   }
   if (values.setup === 'embedded' || values.setup === 'all') {
-    const levels = String(values['embedded-levels'])
+    const levels: Level[] = String(values['embedded-levels'])
       .split(',')
       .map(Number)
-      .filter((n) => n > 0 && n <= 64);
+      .filter((n) => n > 0 && n <= 64)
+      .map((n) => ({ sessions: n, rampSeconds }));
     const results = await embeddedSetup(levels, Math.min(turns, 3), utterances);
     out.embedded = results;
     const passing = results.filter((r) => {
