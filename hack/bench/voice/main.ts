@@ -15,7 +15,7 @@
  * process is stopped at the end.
  *
  *   npm run bench:voice -- [--setup capacity|embedded|all] [--levels 10,50,100] [--turns 4]
- *                          [--embedded-levels 1,2,3,4,6] [--avatar] [--placement shared|nice|pin]
+ *                          [--embedded-levels 1,2,4,8,16,32] [--avatar] [--placement shared|nice|pin]
  *                          [--ramp-seconds 9] [--burst-ramp-seconds 2] [--json out.json]
  *
  * Arrivals: a client's turn cycle (question, reply, pause) takes about 9 s here, so clients start
@@ -602,7 +602,7 @@ async function main(): Promise<void> {
     options: {
       setup: { type: 'string', default: 'all' },
       levels: { type: 'string', default: '10,50,100' },
-      'embedded-levels': { type: 'string', default: '1,2,4,6,8,12,16,24' },
+      'embedded-levels': { type: 'string', default: '1,2,4,8,12,16,24,32,40,48' },
       turns: { type: 'string', default: '4' },
       avatar: { type: 'boolean', default: false },
       json: { type: 'string' },
