@@ -1,4 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { httpRequest, type HttpResponse } from './http-client.js';
 import { EngineError, type ComponentName, type ComponentStatus } from './types.js';
 
 /** Why an HTTP exchange failed, kept as the `cause` of its EngineError (status and the server's wait hint). */
@@ -69,7 +70,7 @@ export function errorFromOpenAi(component: ComponentName, err: unknown): EngineE
         component,
         err.status,
         errorDetail(err.error),
-        retryAfterFromHeaders(err.headers),
+        retryAfterMs(err.headers?.get('retry-after')),
       );
     }
     // An error event inside a stream that had started: the server gave up on this request.
@@ -81,8 +82,7 @@ export function errorFromOpenAi(component: ComponentName, err: unknown): EngineE
 }
 
 /** The server's `Retry-After` (seconds or HTTP date) in ms, if it sent one. */
-export function retryAfterFromHeaders(headers: Headers | undefined): number | undefined {
-  const value = headers?.get('retry-after');
+export function retryAfterMs(value: string | null | undefined): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -96,15 +96,17 @@ export function retryAfterOf(err: unknown): number | undefined {
   return cause instanceof HttpStatusError ? cause.retryAfterMs : undefined;
 }
 
+const ERROR_BODY_MAX_BYTES = 8 * 1024;
+
 /** Throws the mapped engine error unless `res` is 2xx; reads at most a short snippet of an error body. */
-export async function ensureOk(component: ComponentName, res: Response): Promise<Response> {
+export async function ensureOk(component: ComponentName, res: HttpResponse): Promise<HttpResponse> {
   if (res.ok) return res;
-  const text = await res.text().catch(() => '');
+  const text = await res.text(ERROR_BODY_MAX_BYTES).catch(() => '');
   throw errorFromStatus(
     component,
     res.status,
     errorDetail(safeJson(text) ?? text),
-    retryAfterFromHeaders(res.headers),
+    retryAfterMs(res.header('retry-after')),
   );
 }
 
@@ -115,8 +117,8 @@ export async function probe(
   headers: Record<string, string> = {},
 ): Promise<string | undefined> {
   try {
-    const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel().catch(() => undefined);
+    const res = await httpRequest(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    res.cancel();
     if (res.status >= 500) return `HTTP ${res.status} from ${redactUrl(url)}`;
     return undefined;
   } catch (err) {
@@ -222,7 +224,10 @@ function nameOf(err: unknown): string | undefined {
 /** undici reports network failures as TypeError `fetch failed` / `terminated` with the socket error as cause. */
 function isNetworkError(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code))
+  if (
+    typeof code === 'string' &&
+    /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR)/.test(code)
+  )
     return true;
   if (nameOf(err) !== 'TypeError') return false;
   const message = (err as { message?: unknown }).message;

@@ -10,19 +10,16 @@ export class Pcm16Decoder {
   private carry: number | undefined;
 
   push(bytes: Uint8Array): Int16Array {
-    let offset = 0;
-    const total = bytes.length + (this.carry === undefined ? 0 : 1);
-    const out = new Int16Array(Math.floor(total / 2));
-    let i = 0;
+    let input = bytes;
     if (this.carry !== undefined && bytes.length > 0) {
-      out[i++] = toInt16(this.carry | (bytes[0]! << 8));
-      offset = 1;
+      input = new Uint8Array(bytes.length + 1);
+      input[0] = this.carry;
+      input.set(bytes, 1);
       this.carry = undefined;
     }
-    for (; offset + 1 < bytes.length; offset += 2)
-      out[i++] = toInt16(bytes[offset]! | (bytes[offset + 1]! << 8));
-    if (offset < bytes.length) this.carry = bytes[offset];
-    return out;
+    const even = input.length & ~1;
+    if (even < input.length) this.carry = input[even];
+    return pcm16Copy(input, even);
   }
 }
 
@@ -123,6 +120,7 @@ export class WavStreamDecoder {
     const all = this.pending.length ? concat(this.pending, bytes) : bytes;
     const frames = Math.floor(all.length / frameBytes);
     this.pending = all.slice(frames * frameBytes);
+    if (fmt.encoding === 'pcm16' && fmt.channels === 1) return pcm16Copy(all, frames * frameBytes);
     const view = new DataView(all.buffer, all.byteOffset, frames * frameBytes);
     const out = new Int16Array(frames);
     for (let f = 0; f < frames; f++) {
@@ -147,8 +145,12 @@ function clampFloat(x: number): number {
   return x > 1 ? 1 : x < -1 ? -1 : x;
 }
 
-function toInt16(u: number): number {
-  return u >= 0x8000 ? u - 0x10000 : u;
+/**
+ * The first `byteLength` bytes as samples, copied into a buffer of their own (aligned, and body chunks
+ * may be views of pooled memory); the hosts we run on are little-endian, as PCM16LE is.
+ */
+function pcm16Copy(bytes: Uint8Array, byteLength: number): Int16Array {
+  return new Int16Array(Uint8Array.prototype.slice.call(bytes, 0, byteLength).buffer);
 }
 
 function ascii(bytes: Uint8Array, at: number): string {

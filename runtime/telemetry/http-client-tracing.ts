@@ -1,8 +1,9 @@
 /**
- * Traces outgoing HTTP calls made with Node's fetch (undici) and injects W3C trace context into
- * them, so an instrumented LLM server (vLLM, ...) joins the turn's trace. Works through undici's
- * diagnostics channels, so engines (the openai SDK, ...) need no changes. Only calls made inside a
- * span get a span of their own (start-up probes stay out of traces).
+ * Traces outgoing HTTP calls and injects W3C trace context into them, so an instrumented LLM, ASR or
+ * TTS server (vLLM, ...) joins the turn's trace. Works through diagnostics channels, so engines need
+ * no changes: undici's (Node's fetch, which the openai SDK uses) and the engines' own HTTP client's
+ * (runtime/engines/http-client.ts, same message shapes). Only calls made inside a span get a span of
+ * their own (start-up probes stay out of traces).
  *
  * Never recorded: query strings (they can hold tokens), user info, request or response headers.
  */
@@ -26,7 +27,24 @@ interface UndiciRequest {
 
 const spans = new WeakMap<object, Span>();
 
-/** Subscribes to undici's request channels; returns the unsubscribe function. */
+/** Channel names per client: create, response headers, done, error. */
+export const OUTGOING_HTTP_CHANNELS = [
+  {
+    create: 'undici:request:create',
+    headers: 'undici:request:headers',
+    done: 'undici:request:trailers',
+    error: 'undici:request:error',
+  },
+  // HTTP_CLIENT_CHANNELS of runtime/engines/http-client.ts (a test keeps the two equal).
+  {
+    create: 'goassist:http:request:create',
+    headers: 'goassist:http:request:headers',
+    done: 'goassist:http:request:done',
+    error: 'goassist:http:request:error',
+  },
+] as const;
+
+/** Subscribes to the clients' request channels; returns the unsubscribe function. */
 export function traceOutgoingHttp(tracer: Tracer): () => void {
   const onCreate = (message: unknown): void => {
     const { request } = message as { request: UndiciRequest };
@@ -77,12 +95,12 @@ export function traceOutgoingHttp(tracer: Tracer): () => void {
     span.end();
     spans.delete(request);
   };
-  const channels: [string, (message: unknown) => void][] = [
-    ['undici:request:create', onCreate],
-    ['undici:request:headers', onHeaders],
-    ['undici:request:trailers', onDone],
-    ['undici:request:error', onError],
-  ];
+  const channels: [string, (message: unknown) => void][] = OUTGOING_HTTP_CHANNELS.flatMap((c) => [
+    [c.create, onCreate],
+    [c.headers, onHeaders],
+    [c.done, onDone],
+    [c.error, onError],
+  ]);
   for (const [name, fn] of channels) diagnostics.subscribe(name, fn);
   return () => {
     for (const [name, fn] of channels) diagnostics.unsubscribe(name, fn);

@@ -12,6 +12,8 @@ import { startCollector, type CollectedSpan, type Collector } from '../../hack/o
 import { startAudio2FaceStandIn } from '../../hack/servers/audio2face.js';
 import { Audio2FaceEngine } from '../engines/avatar/audio2face.js';
 import { createAvatarSinkFactory } from '../engines/avatar/avatar-sink.js';
+import { HTTP_CLIENT_CHANNELS, httpRequest } from '../engines/http-client.js';
+import { OUTGOING_HTTP_CHANNELS } from './http-client-tracing.js';
 import { traceHttpServer } from './http-server-tracing.js';
 import { startTracing, type Tracing } from './tracing.js';
 import { ATTR, SPAN, createOtelTurnTracer } from './turn-tracer.js';
@@ -219,6 +221,49 @@ describe('turn traces in a real collector', () => {
   it('leaves outgoing calls made outside a trace alone (no span, no traceparent)', async () => {
     const before = upstreamHeaders.length;
     await context.with(trace.deleteSpan(context.active()), () => fetch(`${upstreamUrl}/models`));
+    expect(upstreamHeaders.length).toBe(before + 1);
+    expect(upstreamHeaders.at(-1)?.traceparent).toBeUndefined();
+  });
+
+  it("traces the engines' own HTTP client (node:http) as it traces fetch", async () => {
+    expect(OUTGOING_HTTP_CHANNELS).toContainEqual(HTTP_CLIENT_CHANNELS);
+    const turnTracer = createOtelTurnTracer({ tracer: tracing.tracer, revision: 'rev-test' });
+    const turn = turnTracer.startTurn({ sessionId: 'sess-http', turnId: 1, startTime: performance.now() });
+    const tts = turn.stage('tts');
+    async function* speech(): AsyncGenerator<string> {
+      const res = await httpRequest(`${upstreamUrl}/v1/audio/speech?key=SECRET-QUERY`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer SECRET-HEADER' },
+        body: '{}',
+      });
+      yield await res.text();
+    }
+    for await (const body of tts.wrap(speech())) expect(body).toBe('token');
+    tts.end();
+    turn.end('completed');
+    turnTracer.endSession('sess-http');
+    await tracing.forceFlush();
+
+    const spans = await collector.waitForSpans(
+      traceHas((s) => s.name === SPAN.turn && s.attributes[ATTR.sessionId] === 'sess-http', ['tts', 'POST']),
+    );
+    const turnSpan = spans.find((s) => s.name === SPAN.turn && s.attributes[ATTR.sessionId] === 'sess-http')!;
+    const tree = byName(spans, turnSpan.traceId);
+    const post = tree.get('POST')!;
+    expect(post.parentSpanId).toBe(tree.get('tts')!.spanId);
+    expect(post.kind).toBe(3); // SPAN_KIND_CLIENT
+    expect(post.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.response.status_code': 200,
+      'url.full': `${upstreamUrl}/v1/audio/speech`,
+    });
+    expect(upstreamHeaders.at(-1)?.traceparent).toBe(`00-${post.traceId}-${post.spanId}-01`);
+    for (const span of spans) expect(allValues(span)).not.toContain('SECRET');
+
+    const before = upstreamHeaders.length;
+    await context.with(trace.deleteSpan(context.active()), async () => {
+      (await httpRequest(`${upstreamUrl}/models`)).cancel();
+    });
     expect(upstreamHeaders.length).toBe(before + 1);
     expect(upstreamHeaders.at(-1)?.traceparent).toBeUndefined();
   });

@@ -1,5 +1,14 @@
-import OpenAI, { toFile } from 'openai';
-import { errorFromOpenAi, openAiClient, probeOpenAiStatus, retryAfterOf } from '../http.js';
+import {
+  bearer,
+  checkBaseUrl,
+  ensureOk,
+  errorFromFetch,
+  joinUrl,
+  probeOpenAiStatus,
+  retryAfterOf,
+} from '../http.js';
+import { httpRequest } from '../http-client.js';
+import { multipartBody } from '../multipart.js';
 import { abortErrorOf, throwIfAborted, withRetry } from '../retry.js';
 import { writeWav } from '../../audio/wav.js';
 import {
@@ -50,7 +59,7 @@ export class OpenAiAsr implements AsrEngine {
   readonly component = 'asr' as const;
   readonly name = 'openai';
   readonly sampleRate = SAMPLE_RATE;
-  private client: OpenAI | undefined;
+  private url: string | undefined;
   private readonly shutdown = new AbortController();
   private current: ComponentStatus = { state: 'loading', engine: 'openai' };
 
@@ -58,12 +67,8 @@ export class OpenAiAsr implements AsrEngine {
 
   async init(): Promise<void> {
     if (!this.opts.model) throw new EngineError('asr', 'config', 'ASR model name is empty');
-    this.client = openAiClient('asr', {
-      baseUrl: this.opts.baseUrl,
-      apiKey: this.opts.apiKey,
-      // Each try has its own deadline (transcribeOnce); the SDK's is only a backstop.
-      timeoutMs: (this.opts.timeoutMs ?? OPENAI_ASR_DEFAULTS.timeoutMs) * 2,
-    });
+    checkBaseUrl('asr', this.opts.baseUrl);
+    this.url = joinUrl(this.opts.baseUrl, 'audio/transcriptions');
     this.current = await probeOpenAiStatus(
       this.opts.baseUrl,
       this.opts.apiKey,
@@ -81,8 +86,8 @@ export class OpenAiAsr implements AsrEngine {
   }
 
   stream(opts: TurnOptions): AsrStream {
-    const client = this.client;
-    if (!client) throw new EngineError('asr', 'internal', 'OpenAiAsr.stream called before init()');
+    const url = this.url;
+    if (!url) throw new EngineError('asr', 'internal', 'OpenAiAsr.stream called before init()');
     const signal = AbortSignal.any([opts.signal, this.shutdown.signal]);
     const maxSamples =
       (this.opts.maxUtteranceSeconds ?? OPENAI_ASR_DEFAULTS.maxUtteranceSeconds) * SAMPLE_RATE;
@@ -111,27 +116,32 @@ export class OpenAiAsr implements AsrEngine {
           audio.set(p, at);
           at += p.length;
         }
-        return this.transcribe(client, writeWav(audio, SAMPLE_RATE), signal);
+        return this.transcribe(url, writeWav(audio, SAMPLE_RATE), signal);
       },
     };
   }
 
   /** One try with its own deadline; a late answer's request is really closed. */
-  private async transcribeOnce(client: OpenAI, wav: Uint8Array, signal: AbortSignal): Promise<AsrResult> {
+  private async transcribeOnce(url: string, wav: Uint8Array, signal: AbortSignal): Promise<AsrResult> {
     const timeoutMs = this.opts.timeoutMs ?? OPENAI_ASR_DEFAULTS.timeoutMs;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     try {
-      const file = await toFile(wav, 'utterance.wav', { type: 'audio/wav' });
-      const response: unknown = await client.audio.transcriptions.create(
+      const form = multipartBody(
         {
-          file,
           model: this.opts.model,
           response_format: 'json',
           ...(this.opts.language ? { language: this.opts.language } : {}),
         },
-        { signal: AbortSignal.any([signal, deadline.signal]), maxRetries: 0 },
+        { field: 'file', filename: 'utterance.wav', contentType: 'audio/wav', data: wav },
       );
+      const res = await httpRequest(url, {
+        method: 'POST',
+        headers: { 'content-type': form.contentType, ...bearer(this.opts.apiKey) },
+        body: form.parts,
+        signal: AbortSignal.any([signal, deadline.signal]),
+      });
+      const response = await (await ensureOk('asr', res)).json();
       const text = (response as { text?: unknown } | null)?.text;
       if (typeof text !== 'string')
         throw new EngineError('asr', 'bad_response', 'transcription has no text field');
@@ -143,15 +153,15 @@ export class OpenAiAsr implements AsrEngine {
           cause: err,
         });
       }
-      throw errorFromOpenAi('asr', err);
+      throw errorFromFetch('asr', err);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private async transcribe(client: OpenAI, wav: Uint8Array, signal: AbortSignal): Promise<AsrResult> {
+  private async transcribe(url: string, wav: Uint8Array, signal: AbortSignal): Promise<AsrResult> {
     try {
-      const result = await withRetry(() => this.transcribeOnce(client, wav, signal), {
+      const result = await withRetry(() => this.transcribeOnce(url, wav, signal), {
         retries: this.opts.maxRetries ?? OPENAI_ASR_DEFAULTS.maxRetries,
         baseDelayMs: this.opts.retryBaseDelayMs ?? OPENAI_ASR_DEFAULTS.retryBaseDelayMs,
         maxDelayMs: this.opts.retryMaxDelayMs ?? OPENAI_ASR_DEFAULTS.retryMaxDelayMs,

@@ -1,4 +1,5 @@
 import { bearer, checkBaseUrl, joinUrl, probeStatus, redactUrl } from '../http.js';
+import { httpRequest, type HttpResponse } from '../http-client.js';
 import type { AudioChunk, TurnOptions } from '../types.js';
 import { HttpTtsEngine, type HttpTtsTimingOptions } from './http-engine.js';
 
@@ -49,8 +50,8 @@ export class BarkTts extends HttpTtsEngine {
       input,
       ...(this.opts.voice ? { model: this.opts.voice } : {}),
     });
-    const send = (s: AbortSignal): Promise<Response> =>
-      fetch(joinUrl(this.opts.baseUrl, '/tts'), {
+    const send = (s: AbortSignal): Promise<HttpResponse> =>
+      httpRequest(joinUrl(this.opts.baseUrl, '/tts'), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...bearer(this.opts.apiKey) },
         body,

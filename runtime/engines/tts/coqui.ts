@@ -1,4 +1,5 @@
 import { checkBaseUrl, errorFromFetch, ensureOk, joinUrl, probe, redactUrl } from '../http.js';
+import { httpRequest, type HttpResponse } from '../http-client.js';
 import { abortErrorOf, withRetry, type RetryOptions } from '../retry.js';
 import { EngineError, type AudioChunk, type TurnOptions } from '../types.js';
 import { HTTP_TTS_DEFAULTS } from './http-audio.js';
@@ -85,8 +86,8 @@ export class CoquiTts extends HttpTtsEngine {
     try {
       [apiTts, studio] = (await Promise.all(
         ['/api/tts', '/studio_speakers'].map(async (path) => {
-          const res = await fetch(joinUrl(this.opts.baseUrl, path), { signal });
-          await res.body?.cancel().catch(() => undefined);
+          const res = await httpRequest(joinUrl(this.opts.baseUrl, path), { signal });
+          res.cancel();
           return res.status;
         }),
       )) as [number, number];
@@ -119,19 +120,19 @@ export class CoquiTts extends HttpTtsEngine {
     yield* this.stream(send, { kind: 'wav' }, signal);
   }
 
-  private sendClassic(text: string, signal: AbortSignal): Promise<Response> {
+  private sendClassic(text: string, signal: AbortSignal): Promise<HttpResponse> {
     const url = new URL(joinUrl(this.opts.baseUrl, '/api/tts'));
     url.searchParams.set('text', text);
     url.searchParams.set('speaker_id', this.opts.speakerId ?? '');
     url.searchParams.set('style_wav', this.opts.styleWav ?? '');
     url.searchParams.set('language_id', this.opts.language ?? '');
-    return fetch(url, { signal });
+    return httpRequest(url.href, { signal });
   }
 
   private async xttsSender(
     text: string,
     signal: AbortSignal,
-  ): Promise<(s: AbortSignal) => Promise<Response>> {
+  ): Promise<(s: AbortSignal) => Promise<HttpResponse>> {
     const speaker = await withRetry(() => this.studioSpeaker(signal), this.retryOptions(signal)).catch(
       (err: unknown) => {
         this.speaker = undefined;
@@ -147,7 +148,7 @@ export class CoquiTts extends HttpTtsEngine {
       stream_chunk_size: String(this.opts.streamChunkSize ?? 20),
     });
     return (s) =>
-      fetch(joinUrl(this.opts.baseUrl, '/tts_stream'), {
+      httpRequest(joinUrl(this.opts.baseUrl, '/tts_stream'), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
@@ -180,7 +181,7 @@ export class CoquiTts extends HttpTtsEngine {
     try {
       const res = await ensureOk(
         'tts',
-        await fetch(joinUrl(this.opts.baseUrl, '/studio_speakers'), { signal }),
+        await httpRequest(joinUrl(this.opts.baseUrl, '/studio_speakers'), { signal }),
       );
       speakers = await res.json();
     } catch (err) {

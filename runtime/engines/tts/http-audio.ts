@@ -1,4 +1,5 @@
 import { ensureOk, errorFromFetch, retryAfterOf } from '../http.js';
+import type { HttpResponse } from '../http-client.js';
 import { streamWithRetry } from '../upstream.js';
 import { Pcm16Decoder, WavStreamDecoder } from '../wav.js';
 import { EngineError, type AudioChunk, type ComponentStatus } from '../types.js';
@@ -18,7 +19,7 @@ export interface HttpAudioOptions {
   retries: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
-  /** Maps errors of the client that sent the request (fetch or the openai SDK). */
+  /** Maps errors of sending the request and reading its body (default: errorFromFetch). */
   mapError?: (err: unknown) => EngineError;
 }
 
@@ -32,7 +33,7 @@ export const HTTP_TTS_DEFAULTS = {
 } as const;
 
 export function streamAudio(
-  send: (signal: AbortSignal) => Promise<Response>,
+  send: (signal: AbortSignal) => Promise<HttpResponse>,
   format: AudioBodyFormat,
   opts: HttpAudioOptions,
   signal: AbortSignal,
@@ -52,20 +53,16 @@ export function streamAudio(
 }
 
 async function* readAudio(
-  send: (signal: AbortSignal) => Promise<Response>,
+  send: (signal: AbortSignal) => Promise<HttpResponse>,
   format: AudioBodyFormat,
   signal: AbortSignal,
 ): AsyncGenerator<AudioChunk> {
   const res = await ensureOk('tts', await send(signal));
-  if (!res.body) throw new EngineError('tts', 'bad_response', 'audio response has no body');
   const pcm = format.kind === 'pcm16' ? new Pcm16Decoder() : undefined;
   const wav = format.kind === 'wav' ? new WavStreamDecoder('tts') : undefined;
-  const reader = res.body.getReader();
   let samples = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    for await (const value of res.body) {
       const out = pcm ? pcm.push(value) : wav!.push(value);
       if (out.length > 0) {
         samples += out.length;
@@ -74,7 +71,7 @@ async function* readAudio(
       }
     }
   } finally {
-    reader.cancel().catch(() => undefined);
+    res.cancel();
   }
   if (signal.aborted) return;
   wav?.end();

@@ -1,3 +1,4 @@
+import type { HttpResponse } from '../http-client.js';
 import type { AudioChunk, ComponentStatus, TtsEngine, TurnOptions } from '../types.js';
 import {
   HTTP_TTS_DEFAULTS,
@@ -70,7 +71,7 @@ export abstract class HttpTtsEngine implements TtsEngine {
 
   /** One clause's audio with the configured deadlines and retries, keeping the status honest. */
   protected stream(
-    send: (signal: AbortSignal) => Promise<Response>,
+    send: (signal: AbortSignal) => Promise<HttpResponse>,
     format: AudioBodyFormat,
     signal: AbortSignal,
     mapError?: HttpAudioOptions['mapError'],

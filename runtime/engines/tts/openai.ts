@@ -1,6 +1,6 @@
-import OpenAI from 'openai';
-import { errorFromOpenAi, openAiClient, probeOpenAiStatus } from '../http.js';
-import { EngineError, type AudioChunk, type TurnOptions } from '../types.js';
+import { bearer, checkBaseUrl, joinUrl, probeOpenAiStatus } from '../http.js';
+import { httpRequest, type HttpResponse } from '../http-client.js';
+import type { AudioChunk, TurnOptions } from '../types.js';
 import { HttpTtsEngine, type HttpTtsTimingOptions } from './http-engine.js';
 
 /**
@@ -23,19 +23,12 @@ export const OPENAI_TTS_DEFAULTS = { model: 'tts-1', voice: 'alloy' } as const;
 export const OPENAI_PCM_SAMPLE_RATE = 24_000;
 
 export class OpenAiTts extends HttpTtsEngine {
-  private client: OpenAI | undefined;
-
   constructor(private readonly opts: OpenAiTtsOptions) {
     super('openai', opts);
   }
 
   async init(): Promise<void> {
-    this.client = openAiClient('tts', {
-      baseUrl: this.opts.baseUrl,
-      apiKey: this.opts.apiKey,
-      // Deadlines are per read (first chunk, idle); the SDK's is only for the response headers.
-      timeoutMs: this.firstChunkTimeoutMs() * 2,
-    });
+    checkBaseUrl('tts', this.opts.baseUrl);
     this.setStatus(
       await probeOpenAiStatus(
         this.opts.baseUrl,
@@ -47,19 +40,15 @@ export class OpenAiTts extends HttpTtsEngine {
   }
 
   protected async *run(text: string, opts: TurnOptions): AsyncGenerator<AudioChunk> {
-    const client = this.client;
-    if (!client) throw new EngineError('tts', 'internal', 'OpenAiTts.synthesize called before init()');
     const input = text.trim();
     if (!input) return;
     const signal = this.clauseSignal(opts);
-    const send = (trySignal: AbortSignal): Promise<Response> =>
-      client.audio.speech.create(
-        { model: this.model(), voice: this.voice(), input, response_format: 'pcm' },
-        { signal: trySignal, maxRetries: 0 },
-      );
-    yield* this.stream(send, { kind: 'pcm16', sampleRate: OPENAI_PCM_SAMPLE_RATE }, signal, (err) =>
-      errorFromOpenAi('tts', err),
-    );
+    const url = joinUrl(this.opts.baseUrl, 'audio/speech');
+    const body = JSON.stringify({ model: this.model(), voice: this.voice(), input, response_format: 'pcm' });
+    const headers = { 'content-type': 'application/json', ...bearer(this.opts.apiKey) };
+    const send = (trySignal: AbortSignal): Promise<HttpResponse> =>
+      httpRequest(url, { method: 'POST', headers, body, signal: trySignal });
+    yield* this.stream(send, { kind: 'pcm16', sampleRate: OPENAI_PCM_SAMPLE_RATE }, signal);
   }
 
   private model(): string {
