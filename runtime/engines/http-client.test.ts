@@ -1,7 +1,7 @@
 /** The engines' HTTP client against a real loopback server: bodies, statuses, keep-alive, aborts, errors. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorFromFetch } from './http.js';
+import { ensureOk, errorFromFetch } from './http.js';
 import { httpRequest } from './http-client.js';
 import { multipartBody } from './multipart.js';
 
@@ -101,6 +101,29 @@ describe('httpRequest', () => {
     expect(await read.catch((e: unknown) => e)).toBe(ac.signal.reason);
     await new Promise((r) => setTimeout(r, 50));
     expect(closed).toBe(true);
+  });
+
+  it('turns a non-2xx answer into the engine error of its status, and a redirect into a config error', async () => {
+    handler = (req, _body, res) => {
+      if (req.url === '/busy') {
+        res.writeHead(503, { 'retry-after': '2', 'content-type': 'application/json' });
+        res.end('{"error":{"message":"overloaded"}}');
+      } else {
+        res.writeHead(307, { location: 'https://user:pw@tts.example/v1/audio/speech?key=SECRET' });
+        res.end();
+      }
+    };
+    const busy = await ensureOk('tts', await httpRequest(`${base}/busy`)).catch((e: unknown) => e);
+    expect(busy).toMatchObject({
+      code: 'unavailable',
+      retryable: true,
+      message: expect.stringContaining('overloaded'),
+    });
+    const moved = await ensureOk('tts', await httpRequest(`${base}/moved`)).catch((e: unknown) => e);
+    expect(moved).toMatchObject({ code: 'config', retryable: false });
+    expect((moved as Error).message).toContain('redirect to https://tts.example/v1/audio/speech');
+    expect((moved as Error).message).not.toContain('SECRET');
+    expect((moved as Error).message).not.toContain('pw');
   });
 
   it('rejects with a network error that maps to unavailable when nothing listens', async () => {

@@ -101,6 +101,16 @@ const ERROR_BODY_MAX_BYTES = 8 * 1024;
 /** Throws the mapped engine error unless `res` is 2xx; reads at most a short snippet of an error body. */
 export async function ensureOk(component: ComponentName, res: HttpResponse): Promise<HttpResponse> {
   if (res.ok) return res;
+  const location = res.header('location');
+  if (res.status >= 300 && res.status < 400 && location) {
+    res.cancel();
+    // Engine endpoints are configured, not discovered: a redirect means the base URL is not the API's.
+    throw new EngineError(
+      component,
+      'config',
+      `upstream answered HTTP ${res.status}, a redirect to ${redactUrl(location)}: set the base URL to where it points`,
+    );
+  }
   const text = await res.text(ERROR_BODY_MAX_BYTES).catch(() => '');
   throw errorFromStatus(
     component,
