@@ -27,10 +27,11 @@ afterAll(async () => {
 
 describe('httpRequest', () => {
   it('sends method, headers and a body in parts with its length, and reads status, headers and body', async () => {
-    let seen: { method?: string; length?: string; type?: string; body?: string } = {};
+    let seen: { method?: string; length?: string; type?: string; agent?: string; body?: string } = {};
     handler = (req, body, res) => {
       seen = {
         method: req.method,
+        agent: req.headers['user-agent'],
         length: req.headers['content-length'],
         type: req.headers['content-type'],
         body: body.toString(),
@@ -43,7 +44,13 @@ describe('httpRequest', () => {
       headers: { 'content-type': 'text/plain' },
       body: [Buffer.from('hello '), Buffer.from('world')],
     });
-    expect(seen).toEqual({ method: 'POST', length: '11', type: 'text/plain', body: 'hello world' });
+    expect(seen).toEqual({
+      method: 'POST',
+      agent: 'goassist-runtime',
+      length: '11',
+      type: 'text/plain',
+      body: 'hello world',
+    });
     expect(res.status).toBe(201);
     expect(res.ok).toBe(true);
     expect(res.header('X-Answer')).toBe('42');

@@ -61,6 +61,8 @@ export interface HttpRequestOptions {
   signal?: AbortSignal;
 }
 
+const USER_AGENT = 'goassist-runtime';
+
 const agents = {
   'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
   'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
@@ -79,7 +81,8 @@ export function httpRequest(url: string, opts: HttpRequestOptions = {}): Promise
     return Promise.reject(new TypeError(`unsupported protocol ${protocol} in ${target.origin}`));
   const parts = bodyParts(opts.body);
   const length = parts.reduce((n, p) => n + p.byteLength, 0);
-  const headers: Record<string, string> = { ...opts.headers };
+  // Some gateways refuse requests without a User-Agent; a caller's own one wins.
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
   if (opts.body !== undefined) headers['content-length'] = String(length);
   const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');
   const traced: TracedRequest = {
