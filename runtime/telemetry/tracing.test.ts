@@ -74,6 +74,19 @@ function traceHas(root: (s: CollectedSpan) => boolean, names: string[]) {
   };
 }
 
+/** The stage's HTTP call: a CLIENT span `POST` under it, and the upstream got its traceparent. */
+function expectTracedPost(tree: Map<string, CollectedSpan>, stage: string, path: string): void {
+  const post = tree.get('POST')!;
+  expect(post.parentSpanId).toBe(tree.get(stage)!.spanId);
+  expect(post.kind).toBe(3); // SPAN_KIND_CLIENT
+  expect(post.attributes).toMatchObject({
+    'http.request.method': 'POST',
+    'http.response.status_code': 200,
+    'url.full': `${upstreamUrl}${path}`,
+  });
+  expect(upstreamHeaders.at(-1)?.traceparent).toBe(`00-${post.traceId}-${post.spanId}-01`);
+}
+
 function allValues(span: CollectedSpan): string {
   return JSON.stringify([span.name, span.attributes, span.events]);
 }
@@ -136,15 +149,7 @@ describe('turn traces in a real collector', () => {
     expect(tree.get('tts')!.events.map((e) => e.name)).toEqual(['first_chunk']);
 
     // The LLM's HTTP call: a CLIENT span under `llm`, and the upstream got its traceparent.
-    const http = tree.get('POST')!;
-    expect(http.parentSpanId).toBe(tree.get('llm')!.spanId);
-    expect(http.kind).toBe(3); // SPAN_KIND_CLIENT
-    expect(http.attributes).toMatchObject({
-      'http.request.method': 'POST',
-      'http.response.status_code': 200,
-      'url.full': `${upstreamUrl}/v1/chat/completions`,
-    });
-    expect(upstreamHeaders.at(-1)?.traceparent).toBe(`00-${http.traceId}-${http.spanId}-01`);
+    expectTracedPost(tree, 'llm', '/v1/chat/completions');
     for (const span of spans) expect(allValues(span)).not.toContain('SECRET');
   });
 
@@ -218,11 +223,14 @@ describe('turn traces in a real collector', () => {
     for (const s of spans) expect(allValues(s)).not.toContain('SECRET');
   });
 
-  it('leaves outgoing calls made outside a trace alone (no span, no traceparent)', async () => {
-    const before = upstreamHeaders.length;
-    await context.with(trace.deleteSpan(context.active()), () => fetch(`${upstreamUrl}/models`));
-    expect(upstreamHeaders.length).toBe(before + 1);
-    expect(upstreamHeaders.at(-1)?.traceparent).toBeUndefined();
+  it("leaves outgoing calls made outside a trace alone (no span, no traceparent), by fetch or the engines' client", async () => {
+    const calls = [(url: string) => fetch(url), async (url: string) => (await httpRequest(url)).cancel()];
+    for (const call of calls) {
+      const before = upstreamHeaders.length;
+      await context.with(trace.deleteSpan(context.active()), () => call(`${upstreamUrl}/models`));
+      expect(upstreamHeaders.length).toBe(before + 1);
+      expect(upstreamHeaders.at(-1)?.traceparent).toBeUndefined();
+    }
   });
 
   it("traces the engines' own HTTP client (node:http) as it traces fetch", async () => {
@@ -249,23 +257,8 @@ describe('turn traces in a real collector', () => {
     );
     const turnSpan = spans.find((s) => s.name === SPAN.turn && s.attributes[ATTR.sessionId] === 'sess-http')!;
     const tree = byName(spans, turnSpan.traceId);
-    const post = tree.get('POST')!;
-    expect(post.parentSpanId).toBe(tree.get('tts')!.spanId);
-    expect(post.kind).toBe(3); // SPAN_KIND_CLIENT
-    expect(post.attributes).toMatchObject({
-      'http.request.method': 'POST',
-      'http.response.status_code': 200,
-      'url.full': `${upstreamUrl}/v1/audio/speech`,
-    });
-    expect(upstreamHeaders.at(-1)?.traceparent).toBe(`00-${post.traceId}-${post.spanId}-01`);
+    expectTracedPost(tree, 'tts', '/v1/audio/speech');
     for (const span of spans) expect(allValues(span)).not.toContain('SECRET');
-
-    const before = upstreamHeaders.length;
-    await context.with(trace.deleteSpan(context.active()), async () => {
-      (await httpRequest(`${upstreamUrl}/models`)).cancel();
-    });
-    expect(upstreamHeaders.length).toBe(before + 1);
-    expect(upstreamHeaders.at(-1)?.traceparent).toBeUndefined();
   });
 
   it('puts the avatar stream under the turn and propagates its context into the gRPC call', async () => {

@@ -310,14 +310,14 @@ async function scrapeLag(baseUrl: string): Promise<{ p99: number; max: number }>
 
 async function runLevel(
   setup: string,
-  baseUrl: string,
-  runtimePid: number,
-  sessions: number,
+  runtime: StartedRuntime,
+  { sessions, rampSeconds }: Level,
   turns: number,
   bargeIn: boolean,
   utterances: Utterances,
-  rampSeconds: number,
 ): Promise<LevelResult> {
+  const { baseUrl } = runtime;
+  const runtimePid = runtime.child.pid as number;
   await sleep(1000);
   // The lag histogram restarts at each scrape: this one drops what happened before the level.
   await scrapeLag(baseUrl);
@@ -364,6 +364,13 @@ async function runLevel(
     loopLagMaxMs: lag.max,
     wallSeconds: wall,
   };
+}
+
+function clientTtfaP95(result: LevelResult): number | undefined {
+  return percentile(
+    result.turns.flatMap((t) => (t.clientTtfaMs === undefined ? [] : [t.clientTtfaMs])),
+    95,
+  );
 }
 
 function pcts(values: (number | undefined)[]): string {
@@ -516,10 +523,7 @@ async function embeddedSetup(levels: Level[], turns: number, utterances: Utteran
   try {
     // Levels stop once client TTFA p95 reaches 1 s: the question is how many sessions stay under it.
     return await runLevels('embedded', runtime, levels, turns, false, utterances, (result) => {
-      const p95 = percentile(
-        result.turns.flatMap((t) => (t.clientTtfaMs === undefined ? [] : [t.clientTtfaMs])),
-        95,
-      );
+      const p95 = clientTtfaP95(result);
       return p95 === undefined || p95 >= 1000;
     });
   } finally {
@@ -579,16 +583,7 @@ async function runLevels(
   const results: LevelResult[] = [];
   for (const level of levels) {
     process.stderr.write(`${setup}: ${level.sessions} sessions over ${level.rampSeconds} s ...\n`);
-    const result = await runLevel(
-      setup,
-      runtime.baseUrl,
-      runtime.child.pid as number,
-      level.sessions,
-      turns,
-      bargeIn,
-      utterances,
-      level.rampSeconds,
-    );
+    const result = await runLevel(setup, runtime, level, turns, bargeIn, utterances);
     // Memory per session only means something for a level larger than any before it in this runtime.
     if (results.some((r) => r.sessions >= level.sessions)) result.perSessionMb = Number.NaN;
     results.push(result);
@@ -678,10 +673,7 @@ async function main(): Promise<void> {
     const results = await embeddedSetup(levels, Math.min(turns, 3), utterances);
     out.embedded = results;
     const passing = results.filter((r) => {
-      const p95 = percentile(
-        r.turns.flatMap((t) => (t.clientTtfaMs === undefined ? [] : [t.clientTtfaMs])),
-        95,
-      );
+      const p95 = clientTtfaP95(r);
       return p95 !== undefined && p95 < 1000 && r.failures.length === 0;
     });
     const best = passing.at(-1)?.sessions ?? 0;

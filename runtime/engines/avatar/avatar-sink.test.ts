@@ -37,17 +37,13 @@ describe('avatar sink: pipeline hook -> Audio2Face -> blendshapes events', () =>
     await server.close();
   });
 
-  function open(
-    sessionId = 's1',
-    turnId = 1,
-  ): { sink: ReturnType<ReturnType<typeof createAvatarSinkFactory>>; h: Harness } {
-    const h: Harness = { events: [], errors: [], stats: [], turn: new AbortController() };
-    const factory = createAvatarSinkFactory({
-      engine,
-      flushIntervalMs: 50,
-      onStreamDone: (s) => h.stats.push(s),
-    });
-    const sink = factory({
+  type Factory = ReturnType<typeof createAvatarSinkFactory>;
+
+  const harness = (): Harness => ({ events: [], errors: [], stats: [], turn: new AbortController() });
+
+  /** The turn's sink from `factory`, with its events and errors going to `h`. */
+  const attach = (factory: Factory, h: Harness, sessionId: string, turnId: number): ReturnType<Factory> =>
+    factory({
       sessionId,
       turnId,
       sampleRate: RATE,
@@ -55,7 +51,15 @@ describe('avatar sink: pipeline hook -> Audio2Face -> blendshapes events', () =>
       sendEvent: (e) => h.events.push(e),
       reportError: (e) => h.errors.push(e),
     });
-    return { sink, h };
+
+  function open(sessionId = 's1', turnId = 1): { sink: ReturnType<Factory>; h: Harness } {
+    const h = harness();
+    const factory = createAvatarSinkFactory({
+      engine,
+      flushIntervalMs: 50,
+      onStreamDone: (s) => h.stats.push(s),
+    });
+    return { sink: attach(factory, h, sessionId, turnId), h };
   }
 
   const blendshapes = (h: Harness): BlendshapesEvent[] =>
@@ -157,17 +161,10 @@ describe('avatar sink: pipeline hook -> Audio2Face -> blendshapes events', () =>
     const factory = createAvatarSinkFactory({ engine, onStreamDone: () => finished++ });
     const sessions = new Map<string, Harness>();
     const turn = async (sessionId: string, turnId: number): Promise<void> => {
-      const h = sessions.get(sessionId) ?? { events: [], errors: [], stats: [], turn: new AbortController() };
+      const h = sessions.get(sessionId) ?? harness();
       sessions.set(sessionId, h);
       const before = finished;
-      const sink = factory({
-        sessionId,
-        turnId,
-        sampleRate: RATE,
-        signal: h.turn.signal,
-        sendEvent: (e) => h.events.push(e),
-        reportError: (e) => h.errors.push(e),
-      })!;
+      const sink = attach(factory, h, sessionId, turnId)!;
       sink.push(tone(0.2));
       sink.end();
       await server.waitFor(() => finished > before, 5000);

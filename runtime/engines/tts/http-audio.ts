@@ -19,8 +19,6 @@ export interface HttpAudioOptions {
   retries: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
-  /** Maps errors of sending the request and reading its body (default: errorFromFetch). */
-  mapError?: (err: unknown) => EngineError;
 }
 
 export const HTTP_TTS_DEFAULTS = {
@@ -38,7 +36,6 @@ export function streamAudio(
   opts: HttpAudioOptions,
   signal: AbortSignal,
 ): AsyncGenerator<AudioChunk> {
-  const mapError = opts.mapError ?? ((err: unknown) => errorFromFetch('tts', err));
   return streamWithRetry((trySignal) => readAudio(send, format, trySignal), {
     component: 'tts',
     signal,
@@ -47,7 +44,7 @@ export function streamAudio(
     retries: opts.retries,
     retryBaseDelayMs: opts.retryBaseDelayMs,
     retryMaxDelayMs: opts.retryMaxDelayMs,
-    mapError,
+    mapError: (err) => errorFromFetch('tts', err),
     delayHintMs: retryAfterOf,
   });
 }

@@ -1,12 +1,6 @@
 import type { HttpResponse } from '../http-client.js';
 import type { AudioChunk, ComponentStatus, TtsEngine, TurnOptions } from '../types.js';
-import {
-  HTTP_TTS_DEFAULTS,
-  streamAudio,
-  trackStatus,
-  type AudioBodyFormat,
-  type HttpAudioOptions,
-} from './http-audio.js';
+import { HTTP_TTS_DEFAULTS, streamAudio, trackStatus, type AudioBodyFormat } from './http-audio.js';
 
 /** Deadlines and retries every HTTP TTS engine takes; unset ones fall back to HTTP_TTS_DEFAULTS. */
 export interface HttpTtsTimingOptions {
@@ -74,7 +68,6 @@ export abstract class HttpTtsEngine implements TtsEngine {
     send: (signal: AbortSignal) => Promise<HttpResponse>,
     format: AudioBodyFormat,
     signal: AbortSignal,
-    mapError?: HttpAudioOptions['mapError'],
   ): AsyncGenerator<AudioChunk> {
     return trackStatus(
       this,
@@ -87,7 +80,6 @@ export abstract class HttpTtsEngine implements TtsEngine {
           retries: this.timing.maxRetries ?? HTTP_TTS_DEFAULTS.maxRetries,
           retryBaseDelayMs: this.timing.retryBaseDelayMs ?? HTTP_TTS_DEFAULTS.retryBaseDelayMs,
           retryMaxDelayMs: this.timing.retryMaxDelayMs ?? HTTP_TTS_DEFAULTS.retryMaxDelayMs,
-          ...(mapError ? { mapError } : {}),
         },
         signal,
       ),
