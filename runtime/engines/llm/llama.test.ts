@@ -1,5 +1,5 @@
 import { ensureSmolLm2 } from '../../../hack/models/smollm2.js';
-import { EngineError, isAbortError } from '../types.js';
+import { EngineError, isAbortError, type ChatMessage } from '../types.js';
 import { LlamaLlm } from './llama.js';
 
 let llm: LlamaLlm;
@@ -20,7 +20,19 @@ afterAll(async () => {
   await llm?.close();
 });
 
-const ask = (content: string): [{ role: 'user'; content: string }] => [{ role: 'user', content }];
+const ask = (content: string): ChatMessage[] => [{ role: 'user', content }];
+
+/**
+ * The question follows one earlier exchange of the same form. Asked cold, a 135M model sits close
+ * to a tie between "The capital…" and a French greeting: on another CPU's SIMD kernels, or with
+ * the prompt prefix served from the KV cache, the greedy answer flipped (it said "Bonjour" in CI).
+ * With the exchange before it, 12 of 12 samples at temperature 0.8 named Paris.
+ */
+const askCapitalOfFrance = (): ChatMessage[] => [
+  { role: 'user', content: 'What is the capital of Italy?' },
+  { role: 'assistant', content: 'The capital of Italy is Rome.' },
+  { role: 'user', content: 'What is the capital of France?' },
+];
 
 async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -38,7 +50,7 @@ describe('LlamaLlm with SmolLM2-135M-Instruct on the CPU', () => {
     'answers a question, streaming token by token',
     async () => {
       const tokens = await collect(
-        llm.stream(ask('What is the capital of France?'), { signal: new AbortController().signal }),
+        llm.stream(askCapitalOfFrance(), { signal: new AbortController().signal }),
       );
       expect(tokens.length).toBeGreaterThan(1);
       expect(tokens.join('')).toMatch(/Paris/);
@@ -61,9 +73,7 @@ describe('LlamaLlm with SmolLM2-135M-Instruct on the CPU', () => {
       })().catch((e: unknown) => e);
       expect(seen).toHaveLength(1);
       expect(isAbortError(err)).toBe(true);
-      const next = await collect(
-        llm.stream(ask('What is the capital of France?'), { signal: new AbortController().signal }),
-      );
+      const next = await collect(llm.stream(askCapitalOfFrance(), { signal: new AbortController().signal }));
       expect(next.join('')).toMatch(/Paris/);
     },
     SLOW,
@@ -76,7 +86,7 @@ describe('LlamaLlm with SmolLM2-135M-Instruct on the CPU', () => {
       const order: string[] = [];
       const run = async (label: string): Promise<string> => {
         let text = '';
-        for await (const t of llm.stream(ask('What is the capital of France?'), { signal })) {
+        for await (const t of llm.stream(askCapitalOfFrance(), { signal })) {
           order.push(label);
           text += t;
         }
