@@ -17,6 +17,7 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
+import { HTTP_CLIENT_CHANNELS } from '../engines/http-client.js';
 
 interface UndiciRequest {
   method: string;
@@ -27,7 +28,7 @@ interface UndiciRequest {
 
 const spans = new WeakMap<object, Span>();
 
-/** Channel names per client: create, response headers, done, error. */
+/** Channel names per client: undici's (fetch), then the engines' own HTTP client's. */
 export const OUTGOING_HTTP_CHANNELS = [
   {
     create: 'undici:request:create',
@@ -35,13 +36,7 @@ export const OUTGOING_HTTP_CHANNELS = [
     done: 'undici:request:trailers',
     error: 'undici:request:error',
   },
-  // HTTP_CLIENT_CHANNELS of runtime/engines/http-client.ts (a test keeps the two equal).
-  {
-    create: 'goassist:http:request:create',
-    headers: 'goassist:http:request:headers',
-    done: 'goassist:http:request:done',
-    error: 'goassist:http:request:error',
-  },
+  HTTP_CLIENT_CHANNELS,
 ] as const;
 
 /** Subscribes to the clients' request channels; returns the unsubscribe function. */
